@@ -1,0 +1,3 @@
+from handful.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,406 @@
+"""`handful`: the command line. Every reporting command takes --json; errors are one line."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from handful import __version__, clock
+from handful.cli.render import emit_json, table
+from handful.domain import events as ev
+from handful.domain.views import groups_view, status_view
+from handful.errors import HandfulError, IntegrityError, UsageError
+from handful.ledger import Ledger, init_store
+from handful.paths import Paths
+from handful.store.files import Files
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, exit 2, no usage dump
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="handful",
+        description="Keep a handful of LinkedIn and Facebook groups, and go deep in them. "
+                    "Data lives under HANDFUL_HOME when set, else your per-user folders.",
+        epilog="Exit status: 0 ok, 1 error, 2 usage, 3 integrity problem, 4 key unavailable, "
+               "5 store busy, 6 storage failure.")
+    parser.add_argument("--version", action="version", version=f"handful {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, handler: Handler, *, json_flag: bool = True
+                ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("init", "create the store and its key (idempotent: never overwrites a store)",
+                cmd_init)
+    p.add_argument("--recover", action="store_true",
+                   help="join an existing store (copied from another machine or a backup) "
+                        "with its recovery key, read from the terminal or standard input")
+
+    command("status", "members against the cap, review due date, scoreboard", cmd_status)
+
+    p = command("groups", "current memberships with engagement figures", cmd_groups)
+    p.add_argument("--all", action="store_true",
+                   help="also groups left, declined, deferred, requested or only seen")
+    gsub = p.add_subparsers(dest="groups_command", metavar="ACTION", parser_class=_Parser)
+    add = gsub.add_parser("add", help="record a membership made elsewhere (phone, other computer)")
+    add.add_argument("group", metavar="PLATFORM:ID", help="e.g. linkedin:12345 or facebook:slug")
+    add.add_argument("--name", help="the group's name")
+    add.add_argument("--url", help="the group's https:// address")
+    add.add_argument("--json", action="store_true", help="print one JSON document")
+    add.set_defaults(handler=cmd_groups_add)
+    leave = gsub.add_parser("leave", help="record a membership ended elsewhere")
+    leave.add_argument("group", metavar="PLATFORM:ID")
+    leave.add_argument("--note", help="why you left")
+    leave.add_argument("--json", action="store_true", help="print one JSON document")
+    leave.set_defaults(handler=cmd_groups_leave)
+
+    p = command("record", "log engagement or a result by hand", cmd_record)
+    p.add_argument("kind", metavar="KIND", help="one of: " + ", ".join(_KINDS))
+    p.add_argument("--group", required=True, metavar="PLATFORM:ID")
+    p.add_argument("--note", help="a few words to remember it by")
+    p.add_argument("--amount", type=_number("--amount"), help="business won, in your currency")
+    p.add_argument("--minutes", type=_number("--minutes"), help="time spent")
+
+    p = command("export", "every event, decrypted, in order (the only plaintext Handful writes)",
+                cmd_export, json_flag=False)
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    command("verify", "check every segment and record; non-zero naming the place if not intact",
+            cmd_verify)
+
+    p = command("config", "read or change a setting (settings are stored as events)", cmd_config)
+    p.add_argument("action", choices=["get", "set"])
+    p.add_argument("key", nargs="?", help="cap, guard.delay_seconds or review.interval_days")
+    p.add_argument("value", nargs="?")
+    return parser
+
+
+_KINDS = ("visit", "post", "comment", "reaction", "event", "referral_given",
+          "referral_received", "business", "meeting")
+
+
+def _number(flag: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be a number, not {text!r}") from None
+    return parse
+
+
+def _paths() -> Paths:
+    return Paths.from_env()
+
+
+def _writer(*checks: tuple[str, dict[str, Any]]) -> Ledger:
+    """Open the store for writing, once the events to be written are known to be valid."""
+    for type_name, fields in checks:
+        ev.make(type_name, device="check", ts=clock.now_iso(), **fields)
+    return Ledger.open(_paths(), write=True)
+
+
+def _reader() -> Ledger:
+    return Ledger.open(_paths(), write=False)
+
+
+def _note_repairs(ledger: Ledger) -> None:
+    for line in ledger.log.repairs + ledger.log.warnings:
+        print(f"handful: {line}", file=sys.stderr)
+
+
+# -- commands ----------------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace) -> int:
+    recovery = _read_recovery_key() if args.recover else None
+    result = init_store(_paths(), recovery_key=recovery)
+    if args.json:
+        emit_json({"created": result.created, "recovered": result.recovered,
+                   "store": result.store, "device": result.device, "method": result.method,
+                   "recovery_key": result.recovery_key, "data": str(_paths().data)})
+        return 0
+    if result.created:
+        print(f"Created a Handful store in {_paths().data}, its key kept by the "
+              f"{'OS keyring' if result.method == 'keyring' else 'passphrase'}.")
+        print()
+        print("Your recovery key (shown once; write it down somewhere safe):")
+        print()
+        print(f"    {result.recovery_key}")
+        print()
+        print("It opens your log on a new machine: `handful init --recover`.")
+    elif result.recovered:
+        print(f"Recovered the store in {_paths().data}; this machine now opens it with the "
+              f"{'OS keyring' if result.method == 'keyring' else 'passphrase'}.")
+    else:
+        print(f"Already initialised: {_paths().data} (nothing changed).")
+    return 0
+
+
+def _read_recovery_key() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Recovery key: ")
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise UsageError("no recovery key given: type it at the prompt or pipe it in")
+    return line
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _reader() as ledger:
+        _note_repairs(ledger)
+        doc = status_view(ledger.state, clock.now())
+    doc = {"agent": {"running": False}, "pending_events": 0, **doc,
+           "data": str(_paths().data)}
+    if args.json:
+        emit_json(doc)
+        return 0
+    review = doc["review"]
+    print(f"Groups: {doc['members']} of {doc['cap']}"
+          + ("  (over your cap)" if doc["over_cap"] else ""))
+    print(f"Review: {'due now' if review['due'] else 'next on ' + review['due_at'][:10]}")
+    score = doc["scoreboard"]
+    share = score["declined_share"]
+    print(f"Joins intercepted: {score['intercepted']}, declined: {score['declined']}"
+          + (f" ({share:.0%} of decisions)" if share is not None else ""))
+    print(f"Events: {doc['events']}  Data: {doc['data']}")
+    return 0
+
+
+def cmd_groups(args: argparse.Namespace) -> int:
+    with _reader() as ledger:
+        _note_repairs(ledger)
+        doc = groups_view(ledger.state, clock.now(), everything=args.all)
+    if args.json:
+        emit_json(doc)
+        return 0
+    print(f"{doc['count']} of {doc['cap']} groups")
+    if not doc["groups"]:
+        print("No groups yet. Record one with `handful groups add linkedin:ID --name NAME`.")
+        return 0
+    rows = []
+    for g in doc["groups"]:
+        f30 = g["figures"]["30"]
+        rows.append([g["group"]["name"] or "", g["key"], g["status"],
+                     (g["since"] or "")[:10] or None, f30["visits"], f30["minutes"],
+                     f30["posts"], f30["comments"],
+                     f30["referrals_given"] + f30["referrals_received"], f30["business_amount"]])
+    print(table(["NAME", "GROUP", "STATUS", "SINCE", "VISITS30", "MIN30", "POSTS30",
+                 "COMMENTS30", "REFERRALS30", "BUSINESS30"], rows))
+    return 0
+
+
+def cmd_groups_add(args: argparse.Namespace) -> int:
+    group = ev.parse_group_ref(args.group)
+    fields: dict[str, Any] = {"platform": group.platform, "id": group.id}
+    if args.name:
+        fields["name"] = args.name
+    if args.url:
+        fields["url"] = args.url
+    with _writer(("joined", {"group": fields})) as ledger:
+        _note_repairs(ledger)
+        current = ledger.state.groups.get(group.key)
+        if current is not None and current.status == "member":
+            message = f"Already a member of {group.key} since {(current.since or '')[:10]}."
+            event = None
+        else:
+            event = ledger.record("joined", group=fields, source="elsewhere")
+            message = f"Recorded: member of {group.key}."
+        count = len(ledger.state.members())
+        cap = ledger.state.setting("cap")
+    return _written(args, event, f"{message} {count} of {cap} groups.")
+
+
+def cmd_groups_leave(args: argparse.Namespace) -> int:
+    group = ev.parse_group_ref(args.group)
+    with _writer(("left", {"group": {"platform": group.platform, "id": group.id},
+                           "note": args.note})) as ledger:
+        _note_repairs(ledger)
+        current = ledger.state.groups.get(group.key)
+        if current is None or current.status not in ("member", "requested"):
+            state = current.status if current else "unknown to Handful"
+            raise HandfulError(f"not a member of {group.key} ({state}); nothing recorded")
+        event = ledger.record("left", group={"platform": group.platform, "id": group.id},
+                              note=args.note, source="elsewhere")
+        count = len(ledger.state.members())
+        cap = ledger.state.setting("cap")
+    return _written(args, event, f"Recorded: left {group.key}. {count} of {cap} groups.")
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    if args.kind not in _KINDS:
+        raise UsageError(f"unknown kind {args.kind!r}; use one of: {', '.join(_KINDS)}")
+    group = ev.parse_group_ref(args.group)
+    fields = {"group": {"platform": group.platform, "id": group.id}, "kind": args.kind,
+              "note": args.note, "amount": args.amount, "minutes": args.minutes}
+    with _writer(("engagement", fields)) as ledger:
+        _note_repairs(ledger)
+        event = ledger.record("engagement", **fields)
+    return _written(args, event, f"Recorded {args.kind} in {group.key}.")
+
+
+def _written(args: argparse.Namespace, event: ev.Event | None, message: str) -> int:
+    if args.json:
+        emit_json({"written": event is not None,
+                   "event": ev.to_dict(event) if event is not None else None})
+    else:
+        print(message)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.action == "get":
+        if args.value is not None:
+            raise UsageError("`config get` takes a key, not a value")
+        with _reader() as ledger:
+            values = {key: ledger.state.setting(key) for key in ev.SETTINGS}
+        if args.key is not None:
+            if args.key not in values:
+                ev.check_setting(args.key, 0)  # raises the clear "unknown setting" error
+            values = {args.key: values[args.key]}
+        if args.json:
+            emit_json(values)
+        elif args.key is not None:
+            print(values[args.key])
+        else:
+            for key, value in values.items():
+                print(f"{key} = {value}")
+        return 0
+    if args.key is None or args.value is None:
+        raise UsageError("`config set` needs a key and a value, e.g. `handful config set cap 4`")
+    value = ev.check_setting(args.key, args.value)
+    with _writer() as ledger:
+        event = ledger.record("settings_changed", key=args.key, value=value)
+    return _written(args, event, f"{args.key} = {value}")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        with _reader() as ledger:
+            devices = [{"device": d.name, "segments": len(d.scans),
+                        "records": sum(s.records for s in d.scans),
+                        "unfinished_tail_bytes": d.last.torn if d.last else 0}
+                       for d in ledger.log.devices]
+            warnings = list(ledger.log.warnings)
+    except IntegrityError as error:
+        if args.json:
+            emit_json({"ok": False, "error": str(error), "path": error.path, "record": error.seq,
+                       "offset": error.offset})
+        raise
+    records = sum(int(str(d["records"])) for d in devices)
+    for d in devices:
+        if d["unfinished_tail_bytes"]:
+            warnings.append(f"device {d['device']}: an unfinished final record "
+                            f"({d['unfinished_tail_bytes']} bytes) will be cut at the next write")
+    if args.json:
+        emit_json({"ok": True, "records": records, "devices": devices, "warnings": warnings})
+    else:
+        for line in warnings:
+            print(f"handful: {line}", file=sys.stderr)
+        print(f"Intact: {records} record(s) in {sum(int(str(d['segments'])) for d in devices)} "
+              f"segment(s) from {len(devices)} device(s).")
+    return 0
+
+
+EXPORT_COLUMNS = ("id", "type", "ts", "device", "platform", "group_id", "group_name",
+                  "group_url")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _reader() as ledger:
+        _note_repairs(ledger)
+        events = ledger.events()
+        if args.output:
+            target = Path(args.output)
+            buffer = io.BytesIO()
+            _write_export(events, args.format, buffer)
+            Files().replace(target.absolute(), buffer.getvalue())
+        else:
+            _write_export(events, args.format, sys.stdout.buffer)
+            sys.stdout.flush()
+    return 0
+
+
+def _write_export(events: Iterator[dict[str, Any]], fmt: str, out: Any) -> None:
+    if fmt == "json":
+        encode = msgspec.json.Encoder().encode
+        out.write(b'{"events": [')
+        for n, event in enumerate(events):
+            out.write((b",\n  " if n else b"\n  ") + encode(event))
+        out.write(b"\n]}\n")
+        return
+    extra = [name for cls in ev.EVENT_TYPES.values() for name in cls.__struct_fields__
+             if name not in ("id", "ts", "device", "group")]
+    columns = list(EXPORT_COLUMNS) + list(dict.fromkeys(extra))
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    for event in events:
+        group = event.get("group") or {}
+        flat = {**event, "platform": group.get("platform"), "group_id": group.get("id"),
+                "group_name": group.get("name"), "group_url": group.get("url")}
+        writer.writerow([_csv_cell(flat.get(c)) for c in columns])
+    text.flush()
+    text.detach()
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # keep a spreadsheet from running a note as a formula
+    return str(value)
+
+
+# -- entry point -------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 2
+        return handler(args)
+    except HandfulError as error:
+        print(f"handful: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("handful: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`handful export | head`): not an error worth a word.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"handful: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

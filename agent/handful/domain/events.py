@@ -1,0 +1,262 @@
+"""The events Handful records, validated on the way in.
+
+Every event is immutable and flat: `id`, `type`, `ts` (UTC, milliseconds, `Z`), `device`,
+`group` where it concerns a group, and its own fields beside these.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from handful.errors import InvalidEvent
+
+Platform = Literal["linkedin", "facebook"]
+Reason = Literal["invited", "industry", "peers", "added", "belong"]
+Involvement = Literal["post", "comment", "event", "speak", "board", "other"]
+EngagementKind = Literal[
+    "visit", "post", "comment", "reaction", "event",
+    "referral_given", "referral_received", "business", "meeting",
+]
+Decision = Literal["keep", "deepen", "leave", "snooze"]
+SettingKey = Literal["cap", "guard.delay_seconds", "review.interval_days"]
+
+TS_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+Timestamp = Annotated[str, Meta(pattern=TS_PATTERN, max_length=40)]
+Token = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+GroupKeyId = Annotated[str, Meta(min_length=1, max_length=200,
+                                 pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Name = Annotated[str, Meta(max_length=500)]
+Url = Annotated[str, Meta(max_length=2048, pattern=r"^https://")]
+Text = Annotated[str, Meta(max_length=4000)]
+Note = Annotated[str, Meta(max_length=4000)]
+Minutes = Annotated[float, Meta(ge=0, le=24 * 60)]
+Amount = Annotated[float, Meta(ge=0, le=1e12)]
+SmallText = Annotated[str, Meta(max_length=100)]
+
+
+class Group(Struct, frozen=True, forbid_unknown_fields=True):
+    platform: Platform
+    id: GroupKeyId
+    name: Name | None = None
+    url: Url | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+
+class _Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+             tag_field="type", omit_defaults=True):
+    id: Token
+    ts: Timestamp
+    device: Token
+
+
+class _GroupEvent(_Event, frozen=True, kw_only=True):
+    group: Group
+
+
+class GroupSeen(_GroupEvent, frozen=True, kw_only=True, tag="group_seen"):
+    page: SmallText | None = None
+
+
+class JoinIntercepted(_GroupEvent, frozen=True, kw_only=True, tag="join_intercepted"):
+    source: SmallText | None = None
+
+
+class JoinDeclined(_GroupEvent, frozen=True, kw_only=True, tag="join_declined"):
+    reasons: Annotated[list[Reason], Meta(max_length=5)] = []
+    note: Note | None = None
+
+
+class JoinDeferred(_GroupEvent, frozen=True, kw_only=True, tag="join_deferred"):
+    remind_at: Timestamp | None = None
+
+
+class JoinJustified(_GroupEvent, frozen=True, kw_only=True, tag="join_justified"):
+    reasons: Annotated[list[Reason], Meta(max_length=5)] = []
+    give: Text
+    get: Text
+    involvement: Annotated[list[Involvement], Meta(max_length=6)] = []
+    drop: Group | None = None
+    note: Note | None = None
+
+
+class JoinRequested(_GroupEvent, frozen=True, kw_only=True, tag="join_requested"):
+    source: SmallText | None = None
+
+
+class Joined(_GroupEvent, frozen=True, kw_only=True, tag="joined"):
+    source: SmallText | None = None
+
+
+class Left(_GroupEvent, frozen=True, kw_only=True, tag="left"):
+    note: Note | None = None
+    source: SmallText | None = None
+
+
+class Engagement(_GroupEvent, frozen=True, kw_only=True, tag="engagement"):
+    kind: EngagementKind
+    minutes: Minutes | None = None
+    amount: Amount | None = None
+    note: Note | None = None
+
+
+class MembershipImported(_GroupEvent, frozen=True, kw_only=True, tag="membership_imported"):
+    source: SmallText | None = None
+    since: Timestamp | None = None
+
+
+class ReviewDecision(_GroupEvent, frozen=True, kw_only=True, tag="review_decision"):
+    decision: Decision
+    note: Note | None = None
+
+
+class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed"):
+    key: SettingKey
+    value: int | float | bool | str
+
+
+Event = (
+    GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
+    | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
+    | SettingsChanged
+)
+EVENT_TYPES: dict[str, type[Any]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
+                JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
+                SettingsChanged)
+}
+
+# The limits each setting accepts, and its default.
+SETTINGS: dict[str, tuple[int, int, int]] = {
+    "cap": (1, 100, 5),
+    "guard.delay_seconds": (0, 600, 5),
+    "review.interval_days": (1, 366, 30),
+}
+
+_decoder = msgspec.json.Decoder(Event)
+_encoder = msgspec.json.Encoder()
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def canonical_ts(raw: str) -> str:
+    """Spell any accepted instant the one way events use, so timestamps sort as text."""
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00")[:32])
+    except ValueError:
+        raise InvalidEvent(f"event refused: {raw!r} is not a valid instant") from None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _check(event: Any) -> Event:
+    """The rules a type annotation cannot say."""
+    updates: dict[str, Any] = {"ts": canonical_ts(event.ts)}
+    if isinstance(event, JoinJustified) and (not event.give.strip() or not event.get.strip()):
+        raise InvalidEvent("event refused: a justification needs both `give` and `get`")
+    if isinstance(event, JoinDeferred) and event.remind_at is not None:
+        updates["remind_at"] = canonical_ts(event.remind_at)
+    if isinstance(event, MembershipImported) and event.since is not None:
+        updates["since"] = canonical_ts(event.since)
+    if isinstance(event, SettingsChanged):
+        updates["value"] = check_setting(event.key, event.value)
+    result: Event = msgspec.structs.replace(event, **updates)
+    return result
+
+
+def check_setting(key: str, value: object) -> int:
+    if key not in SETTINGS:
+        known = ", ".join(SETTINGS)
+        raise InvalidEvent(f"unknown setting {key!r} (known: {known})")
+    low, high, _ = SETTINGS[key]
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InvalidEvent(f"{key} must be a whole number, not {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise InvalidEvent(f"{key} must be a whole number, not {value!r}")
+    if not low <= int(value) <= high:
+        raise InvalidEvent(f"{key} must be between {low} and {high}, not {value}")
+    return int(value)
+
+
+def parse_event(data: bytes | str | dict[str, Any]) -> Event:
+    """Validate an event from outside (CLI, agent, extension); a clear error if it is wrong."""
+    try:
+        if isinstance(data, dict):
+            event = msgspec.convert(data, Event)
+        else:
+            event = _decoder.decode(data)
+    except msgspec.ValidationError as error:
+        raise InvalidEvent(f"event refused: {_first_line(error)}") from None
+    except msgspec.DecodeError as error:
+        raise InvalidEvent(f"event refused: not valid JSON ({_first_line(error)})") from None
+    return _check(event)
+
+
+def decode_stored(data: bytes) -> Event:
+    """Decode an event read back from the log (validated when it was written)."""
+    event: Event = _decoder.decode(data)
+    return event
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    result: dict[str, Any] = msgspec.to_builtins(event)
+    return result
+
+
+_last_ms = 0
+_seq = 0
+
+
+def new_id() -> str:
+    """A time-ordered, random event id (UUIDv7 layout, hex with dashes)."""
+    global _last_ms, _seq  # noqa: PLW0603 -- one process-wide monotonic clock for ids
+    ms = time.time_ns() // 1_000_000
+    if ms <= _last_ms:
+        _seq += 1
+        ms = _last_ms
+    else:
+        _seq = 0
+    _last_ms = ms
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (_seq & 0xFFF) << 64 | 0b10 << 62 | (
+        rand & ((1 << 62) - 1))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def make(type_name: str, *, device: str, ts: str, **fields: Any) -> Event:
+    """Build and validate a new event of the given type."""
+    raw = {"id": new_id(), "type": type_name, "ts": ts, "device": device, **fields}
+    raw = {k: v for k, v in raw.items() if v is not None}
+    return parse_event(raw)
+
+
+def parse_group_ref(text: str) -> Group:
+    """`linkedin:12345` or `facebook:some.slug` -> Group."""
+    platform, sep, ident = text.strip().partition(":")
+    if not sep or platform.lower() not in ("linkedin", "facebook") or not ident:
+        raise InvalidEvent(
+            f"group must be PLATFORM:ID with PLATFORM linkedin or facebook, not {text!r}")
+    try:
+        return msgspec.convert({"platform": platform.lower(), "id": ident}, Group)
+    except msgspec.ValidationError:
+        raise InvalidEvent(
+            f"group id {ident!r} may hold only letters, digits, '.', '_' and '-'") from None

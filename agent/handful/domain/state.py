@@ -1,0 +1,309 @@
+"""The current state, a pure fold over events.
+
+The fold depends on the *set* of events, not on their order: memberships, commitments,
+settings and names are last-writer-wins registers ordered by (ts, device, id), and figures
+are sums. So any interleaving of several devices' logs gives the same state, and partial
+states folded apart (one per segment, one per device) merge into the same whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from handful.domain.events import (
+    SETTINGS,
+    Engagement,
+    Event,
+    Group,
+    GroupSeen,
+    JoinDeclined,
+    JoinDeferred,
+    Joined,
+    JoinIntercepted,
+    JoinJustified,
+    JoinRequested,
+    Left,
+    MembershipImported,
+    ReviewDecision,
+    SettingsChanged,
+)
+
+OrderKey = tuple[str, str, str]  # (ts, device, id): a total order over all events
+
+# Per-day figures, one slot each.
+FIGURES = (
+    "visits", "minutes", "posts", "comments", "reactions", "events",
+    "referrals_given", "referrals_received", "business", "business_amount", "meetings",
+)
+_SLOT = {name: i for i, name in enumerate(FIGURES)}
+_KIND_SLOT = {
+    "visit": _SLOT["visits"], "post": _SLOT["posts"], "comment": _SLOT["comments"],
+    "reaction": _SLOT["reactions"], "event": _SLOT["events"],
+    "referral_given": _SLOT["referrals_given"], "referral_received": _SLOT["referrals_received"],
+    "business": _SLOT["business"], "meeting": _SLOT["meetings"],
+}
+_MINUTES = _SLOT["minutes"]
+_AMOUNT = _SLOT["business_amount"]
+WINDOWS = (30, 90, 365)
+
+_day_cache: dict[str, int] = {}
+
+
+def day_of(ts: str) -> int:
+    day = ts[:10]
+    ordinal = _day_cache.get(day)
+    if ordinal is None:
+        ordinal = date.fromisoformat(day).toordinal()
+        if len(_day_cache) < 100_000:
+            _day_cache[day] = ordinal
+    return ordinal
+
+
+def _later(a: tuple[OrderKey, Any] | None, b: tuple[OrderKey, Any] | None
+           ) -> tuple[OrderKey, Any] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a[0] >= b[0] else b
+
+
+@dataclass
+class GroupState:
+    key: str
+    platform: str
+    ident: str
+    name: tuple[OrderKey, str] | None = None
+    url: tuple[OrderKey, str] | None = None
+    membership: tuple[OrderKey, str] | None = None   # member | requested | left
+    decision: tuple[OrderKey, str] | None = None     # declined | deferred
+    commitment: tuple[OrderKey, JoinJustified] | None = None
+    review: tuple[OrderKey, str] | None = None
+    member_evidence: dict[str, str] = field(default_factory=dict)  # day -> earliest ts
+    left_at: list[tuple[str, str | None]] = field(default_factory=list)  # (ts, note)
+    declined_at: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    intercepted: int = 0
+    last_seen: str = ""
+    days: dict[int, list[float]] = field(default_factory=dict)
+
+    @property
+    def group(self) -> Group:
+        return Group(self.platform, self.ident,  # type: ignore[arg-type]
+                     self.name[1] if self.name else None, self.url[1] if self.url else None)
+
+    @property
+    def status(self) -> str:
+        member = self.membership
+        if member is not None and member[1] in ("member", "requested"):
+            return member[1]
+        if self.decision is not None and (member is None or self.decision[0] > member[0]):
+            return self.decision[1]
+        if member is not None:
+            return member[1]
+        return "seen"
+
+    @property
+    def since(self) -> str | None:
+        """When the current (or last) membership began."""
+        last_left = max((ts for ts, _ in self.left_at), default="")
+        after = [ts for ts in self.member_evidence.values() if ts > last_left]
+        if after:
+            return min(after)
+        return min(self.member_evidence.values(), default=None)
+
+    def figures(self, days: int, today: int) -> dict[str, float]:
+        totals = [0.0] * len(FIGURES)
+        first = today - days + 1
+        for day, counts in self.days.items():
+            if first <= day <= today:
+                for i, value in enumerate(counts):
+                    totals[i] += value
+        return {name: _tidy(totals[i]) for i, name in enumerate(FIGURES)}
+
+    def merge(self, other: GroupState) -> None:
+        self.name = _later(self.name, other.name)
+        self.url = _later(self.url, other.url)
+        self.membership = _later(self.membership, other.membership)
+        self.decision = _later(self.decision, other.decision)
+        self.commitment = _later(self.commitment, other.commitment)
+        self.review = _later(self.review, other.review)
+        for day_text, ts in other.member_evidence.items():
+            mine = self.member_evidence.get(day_text)
+            if mine is None or ts < mine:
+                self.member_evidence[day_text] = ts
+        self.left_at = sorted(set(self.left_at + other.left_at), key=lambda x: x[0])
+        self.declined_at = sorted(set(self.declined_at + other.declined_at), key=lambda x: x[0])
+        self.intercepted += other.intercepted
+        self.last_seen = max(self.last_seen, other.last_seen)
+        for day, counts in other.days.items():
+            mine_counts = self.days.get(day)
+            if mine_counts is None:
+                self.days[day] = list(counts)
+            else:
+                for i, value in enumerate(counts):
+                    mine_counts[i] += value
+
+
+def _tidy(value: float) -> float:
+    return int(value) if value == int(value) else round(value, 2)
+
+
+@dataclass
+class Scoreboard:
+    intercepted: int = 0
+    declined: int = 0
+    deferred: int = 0
+    justified: int = 0
+    joined: int = 0
+    left: int = 0
+    attempts_by_week: dict[str, int] = field(default_factory=dict)
+
+    def merge(self, other: Scoreboard) -> None:
+        self.intercepted += other.intercepted
+        self.declined += other.declined
+        self.deferred += other.deferred
+        self.justified += other.justified
+        self.joined += other.joined
+        self.left += other.left
+        for week, n in other.attempts_by_week.items():
+            self.attempts_by_week[week] = self.attempts_by_week.get(week, 0) + n
+
+    def as_dict(self) -> dict[str, Any]:
+        decided = self.declined + self.justified
+        return {
+            "intercepted": self.intercepted,
+            "declined": self.declined,
+            "deferred": self.deferred,
+            "justified": self.justified,
+            "declined_share": round(self.declined / decided, 3) if decided else None,
+            "joined": self.joined,
+            "left": self.left,
+            "attempts_by_week": dict(sorted(self.attempts_by_week.items())),
+        }
+
+
+def _week(ts: str) -> str:
+    year, week, _ = date.fromisoformat(ts[:10]).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class State:
+    groups: dict[str, GroupState] = field(default_factory=dict)
+    settings: dict[str, tuple[OrderKey, int]] = field(default_factory=dict)
+    score: Scoreboard = field(default_factory=Scoreboard)
+    events: int = 0
+    first_ts: str | None = None
+    last_review: str | None = None
+
+    # -- the fold -------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        self.events += 1
+        ts = event.ts
+        if self.first_ts is None or ts < self.first_ts:
+            self.first_ts = ts
+        if isinstance(event, SettingsChanged):
+            order = (ts, event.device, event.id)
+            self.settings[event.key] = _later(  # type: ignore[assignment]
+                self.settings.get(event.key), (order, int(event.value)))
+            return
+        order = (ts, event.device, event.id)
+        group = event.group
+        gs = self._group(group, order)
+        if isinstance(event, Engagement):
+            ordinal = day_of(ts)
+            counts = gs.days.get(ordinal)
+            if counts is None:
+                counts = gs.days[ordinal] = [0.0] * len(FIGURES)
+            counts[_KIND_SLOT[event.kind]] += 1
+            if event.minutes:
+                counts[_MINUTES] += event.minutes
+            if event.amount:
+                counts[_AMOUNT] += event.amount
+        elif isinstance(event, GroupSeen):
+            gs.last_seen = max(gs.last_seen, ts)
+        elif isinstance(event, JoinIntercepted):
+            gs.intercepted += 1
+            self.score.intercepted += 1
+            week = _week(ts)
+            self.score.attempts_by_week[week] = self.score.attempts_by_week.get(week, 0) + 1
+        elif isinstance(event, JoinDeclined):
+            gs.decision = _later(gs.decision, (order, "declined"))
+            gs.declined_at.append((ts, tuple(event.reasons)))
+            self.score.declined += 1
+        elif isinstance(event, JoinDeferred):
+            gs.decision = _later(gs.decision, (order, "deferred"))
+            self.score.deferred += 1
+        elif isinstance(event, JoinJustified):
+            gs.commitment = _later(gs.commitment, (order, event))
+            self.score.justified += 1
+        elif isinstance(event, Joined | MembershipImported):
+            gs.membership = _later(gs.membership, (order, "member"))
+            began = event.since if isinstance(event, MembershipImported) and event.since else ts
+            began_day = began[:10]
+            if began_day not in gs.member_evidence or began < gs.member_evidence[began_day]:
+                gs.member_evidence[began_day] = began
+            if isinstance(event, Joined):
+                self.score.joined += 1
+        elif isinstance(event, JoinRequested):
+            gs.membership = _later(gs.membership, (order, "requested"))
+        elif isinstance(event, Left):
+            gs.membership = _later(gs.membership, (order, "left"))
+            gs.left_at.append((ts, event.note))
+            self.score.left += 1
+        elif isinstance(event, ReviewDecision):
+            gs.review = _later(gs.review, (order, event.decision))
+            if self.last_review is None or ts > self.last_review:
+                self.last_review = ts
+
+    def _group(self, group: Group, order: OrderKey) -> GroupState:
+        key = f"{group.platform}:{group.id}"
+        gs = self.groups.get(key)
+        if gs is None:
+            gs = self.groups[key] = GroupState(key, group.platform, group.id)
+        if group.name and (gs.name is None or order > gs.name[0]):
+            gs.name = (order, group.name)
+        if group.url and (gs.url is None or order > gs.url[0]):
+            gs.url = (order, group.url)
+        return gs
+
+    def merge(self, other: State) -> None:
+        for key, theirs in other.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                self.groups[key] = theirs
+            else:
+                mine.merge(theirs)
+        for key, value in other.settings.items():
+            self.settings[key] = _later(self.settings.get(key), value)  # type: ignore[assignment]
+        self.score.merge(other.score)
+        self.events += other.events
+        if other.first_ts is not None and (self.first_ts is None or other.first_ts < self.first_ts):
+            self.first_ts = other.first_ts
+        if other.last_review is not None and (
+                self.last_review is None or other.last_review > self.last_review):
+            self.last_review = other.last_review
+
+    # -- questions asked of the state -------------------------------------------------------
+
+    def setting(self, key: str) -> int:
+        found = self.settings.get(key)
+        return found[1] if found is not None else SETTINGS[key][2]
+
+    def members(self) -> list[GroupState]:
+        return [g for g in self.groups.values() if g.status == "member"]
+
+    def review_due_at(self, now: datetime) -> datetime:
+        anchor = self.last_review or self.first_ts
+        start = datetime.fromisoformat(anchor.replace("Z", "+00:00")) if anchor else now
+        return start.astimezone(UTC) + timedelta(days=self.setting("review.interval_days"))
+
+
+def fold(events: Any) -> State:
+    state = State()
+    for event in events:
+        state.apply(event)
+    return state

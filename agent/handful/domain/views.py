@@ -1,0 +1,67 @@
+"""The state as the user sees it: plain dicts shared by the CLI, and later the agent's API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from handful.clock import iso
+from handful.domain.state import WINDOWS, GroupState, State
+
+
+def group_view(gs: GroupState, now: datetime) -> dict[str, Any]:
+    today = now.date().toordinal()
+    commitment = None
+    if gs.commitment is not None:
+        justified = gs.commitment[1]
+        commitment = {
+            "ts": justified.ts, "reasons": list(justified.reasons), "give": justified.give,
+            "get": justified.get, "involvement": list(justified.involvement),
+            "drop": msgspec.to_builtins(justified.drop) if justified.drop else None,
+        }
+    return {
+        "group": msgspec.to_builtins(gs.group),
+        "key": gs.key,
+        "status": gs.status,
+        "since": gs.since,
+        "figures": {str(days): gs.figures(days, today) for days in WINDOWS},
+        "commitment": commitment,
+        "history": {
+            "declined": [{"ts": ts, "reasons": list(r)} for ts, r in sorted(gs.declined_at)],
+            "left": [{"ts": ts, "note": note} for ts, note in sorted(gs.left_at,
+                                                                      key=lambda x: x[0])],
+            "intercepted": gs.intercepted,
+        },
+        "last_review": gs.review[1] if gs.review else None,
+    }
+
+
+STATUS_ORDER = {"member": 0, "requested": 1, "deferred": 2, "declined": 3, "left": 4, "seen": 5}
+
+
+def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, Any]:
+    chosen = [g for g in state.groups.values() if everything or g.status == "member"]
+    chosen.sort(key=lambda g: (STATUS_ORDER.get(g.status, 9), (g.group.name or g.key).lower()))
+    return {
+        "cap": state.setting("cap"),
+        "count": len(state.members()),
+        "groups": [group_view(g, now) for g in chosen],
+    }
+
+
+def status_view(state: State, now: datetime) -> dict[str, Any]:
+    due_at = state.review_due_at(now)
+    members = len(state.members())
+    cap = state.setting("cap")
+    return {
+        "members": members,
+        "cap": cap,
+        "over_cap": members > cap,
+        "review": {"due": due_at <= now, "due_at": iso(due_at)},
+        "events": state.events,
+        "scoreboard": state.score.as_dict(),
+        "settings": {key: state.setting(key) for key in ("cap", "guard.delay_seconds",
+                                                         "review.interval_days")},
+    }

@@ -1,0 +1,211 @@
+"""The ledger: the domain's events kept in the encrypted store.
+
+The one place that joins the store (bytes, keys, files) to the domain (events, state).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from handful import clock
+from handful.domain import events as ev
+from handful.domain.state import State
+from handful.errors import HandfulError, KeyUnavailable, NotInitialised, UsageError
+from handful.paths import Paths, private_dir
+from handful.store.files import Files
+from handful.store.keys import KeyFiles, keyring_backend
+from handful.store.layout import DeviceIdentity, StoreMeta
+from handful.store.log import DEFAULT_SEGMENT_BYTES, EventLog, list_devices
+
+_plain = msgspec.json.Decoder()
+
+
+class EventReducer:
+    """Folds plaintext records into State (module-level, so worker processes can use it)."""
+
+    def new(self) -> State:
+        return State()
+
+    def add(self, state: State, plaintext: bytes) -> str | None:
+        try:
+            event = ev.decode_stored(plaintext)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return None  # written by a newer Handful: kept, exported, not folded
+        state.apply(event)
+        return event.id
+
+    def merge(self, into: State, other: State) -> State:
+        into.merge(other)
+        return into
+
+
+def _passphrase() -> str | None:
+    value = os.environ.get("HANDFUL_PASSPHRASE")
+    return value if value else None
+
+
+def unlock(paths: Paths, meta: StoreMeta, ident: DeviceIdentity | None) -> bytes:
+    keys = KeyFiles(paths.data / "keys", meta.store, Files())
+    passphrase = _passphrase()
+    if passphrase and keys.has_passphrase():
+        return keys.open_with_passphrase(passphrase)
+    if ident is not None and keys.has_keyring(ident.name):
+        return keys.open_with_keyring(ident.name)
+    if keys.has_passphrase():
+        raise KeyUnavailable("this store is protected by a passphrase: set HANDFUL_PASSPHRASE")
+    raise KeyUnavailable("no key for this machine: run `handful init --recover` with the "
+                         "recovery key shown when the store was created")
+
+
+def _identity(paths: Paths, meta: StoreMeta) -> DeviceIdentity | None:
+    ident = DeviceIdentity.load(paths)
+    if ident is not None and ident.store != meta.store:
+        return None  # state from another store: this machine has not joined this one
+    return ident
+
+
+class Ledger:
+    """An open log with its folded state; `write=True` holds the writer lock."""
+
+    def __init__(self, log: EventLog[State], ident: DeviceIdentity | None) -> None:
+        self.log = log
+        self.ident = ident
+
+    @classmethod
+    def open(cls, paths: Paths | None = None, *, write: bool = False, files: Files | None = None,
+             max_segment: int = DEFAULT_SEGMENT_BYTES, parallel: bool | None = None,
+             lock_timeout: float = 5.0) -> Ledger:
+        paths = paths or Paths.from_env()
+        meta = StoreMeta.load(paths)
+        ident = _identity(paths, meta)
+        if write and ident is None:
+            raise NotInitialised("this machine has not joined the store: run `handful init` "
+                                 "(or `handful init --recover`)")
+        key = unlock(paths, meta, ident)
+        log = EventLog.open(paths, EventReducer(), key, ident=ident, write=write, files=files,
+                            max_segment=max_segment, parallel=parallel,
+                            lock_timeout=lock_timeout)
+        return cls(log, ident)
+
+    def close(self) -> None:
+        self.log.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def state(self) -> State:
+        return self.log.state
+
+    @property
+    def device(self) -> str:
+        if self.ident is None:
+            raise NotInitialised("this machine has not joined the store: run `handful init`")
+        return self.ident.name
+
+    def new(self, type_name: str, **fields: Any) -> ev.Event:
+        return ev.make(type_name, device=self.device, ts=clock.now_iso(), **fields)
+
+    def append(self, event: ev.Event) -> bool:
+        """Store one validated event durably; False if its id was already stored."""
+        return self.log.append(event.id, ev.encode(event))
+
+    def append_many(self, events: list[ev.Event]) -> list[bool]:
+        return self.log.append_many([(e.id, ev.encode(e)) for e in events])
+
+    def record(self, type_name: str, **fields: Any) -> ev.Event:
+        event = self.new(type_name, **fields)
+        self.append(event)
+        return event
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Every event as a dict: each device in the order it wrote, devices merged by time."""
+        streams = [(_plain.decode(plaintext) for _seq, plaintext in self.log.records(dev))
+                   for dev in list_devices(self.log.paths.data / "log")]
+        return heapq.merge(*streams, key=lambda e: str(e.get("ts", "")))
+
+
+# -- creating and joining a store --------------------------------------------------------
+
+@dataclass
+class InitResult:
+    created: bool
+    store: str
+    device: str
+    method: str
+    recovery_key: str | None = None
+    recovered: bool = False
+
+
+def _add_unlock(keys: KeyFiles, data_key: bytes, ident: DeviceIdentity) -> str:
+    passphrase = _passphrase()
+    if passphrase:
+        keys.add_passphrase(data_key, passphrase)
+        return "passphrase"
+    keyring_backend()  # refuses a missing or plaintext keyring with a clear way out
+    keys.add_keyring(data_key, ident.name)
+    return "keyring"
+
+
+def init_store(paths: Paths, *, recovery_key: str | None = None,
+               files: Files | None = None) -> InitResult:
+    files = files or Files()
+    if "HANDFUL_PASSPHRASE" in os.environ and not os.environ["HANDFUL_PASSPHRASE"]:
+        raise UsageError("HANDFUL_PASSPHRASE is set but empty; give it a passphrase or unset it")
+    if StoreMeta.path(paths).exists():
+        return _init_existing(paths, files, recovery_key)
+    if recovery_key is not None:
+        raise NotInitialised(f"no Handful store in {paths.data} to recover: copy the data "
+                             "folder from the old machine (or its backup) there first")
+    log_dir = paths.data / "log"
+    if log_dir.is_dir() and any(log_dir.iterdir()):
+        raise HandfulError(f"{log_dir} holds a log but {StoreMeta.path(paths)} is missing; "
+                           "refusing to start a new store on top of it")
+    private_dir(paths.data)
+    private_dir(paths.state)
+    store, data_key = os.urandom(16), os.urandom(32)
+    ident = DeviceIdentity.new(store)
+    keys_dir = paths.data / "keys"
+    if keys_dir.is_dir():  # left by an init that stopped before store.json: never used
+        for leftover in keys_dir.glob("*.json"):
+            leftover.unlink()
+    keys = KeyFiles(keys_dir, store, files)
+    method = _add_unlock(keys, data_key, ident)
+    recovery = keys.add_recovery(data_key)
+    ident.save(paths, files)
+    meta = StoreMeta(store, clock.now_iso())
+    meta.save(paths, files)  # last: its presence means the store is complete
+    EventLog.open(paths, EventReducer(), data_key, ident=ident, write=True, files=files).close()
+    return InitResult(True, store.hex(), ident.name, method, recovery)
+
+
+def _init_existing(paths: Paths, files: Files, recovery_key: str | None) -> InitResult:
+    meta = StoreMeta.load(paths)
+    ident = _identity(paths, meta)
+    keys = KeyFiles(paths.data / "keys", meta.store, files)
+    if recovery_key is not None:
+        data_key = keys.open_with_recovery(recovery_key)
+        ident = ident or DeviceIdentity.new(meta.store)
+        private_dir(paths.state)
+        method = _add_unlock(keys, data_key, ident)
+        ident.save(paths, files)
+        return InitResult(False, meta.store.hex(), ident.name, method, recovered=True)
+    if ident is None:
+        # A copied store: a passphrase this machine knows lets it join as a new device.
+        data_key = unlock(paths, meta, None)
+        ident = DeviceIdentity.new(meta.store)
+        private_dir(paths.state)
+        ident.save(paths, files)
+    else:
+        unlock(paths, meta, ident)
+    method = "passphrase" if _passphrase() and keys.has_passphrase() else "keyring"
+    return InitResult(False, meta.store.hex(), ident.name, method)

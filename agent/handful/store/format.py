@@ -1,0 +1,99 @@
+"""The segment and record format, byte for byte (docs/format.md says the same in prose).
+
+Segment file `log/<device>/<segment:08d>.seg`:
+
+    header (92 bytes)
+      0  8  magic  b"HNDFLOG\\0"
+      8  2  format version, u16 big-endian (1)
+     10  2  flags, u16 (0)
+     12 16  store id
+     28 16  device id
+     44  4  segment number, u32 (1-based)
+     48  8  sequence number of the segment's first record, u64 (1-based, per device)
+     56 32  hash of the record before this segment (zeros before the device's first)
+     88  4  CRC-32 of bytes 0..87
+    records, each
+      0  4  L = length of what follows, u32
+      4 12  nonce (random)
+     16 L-12  AES-256-GCM ciphertext of the event's JSON, then its 16-byte tag
+
+Associated data of a record (82 bytes): b"HNDF", version u16, store id, device id,
+segment u32, sequence u64, previous record's hash. A record's hash is SHA-256 of its bytes
+(length prefix included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from handful.errors import IntegrityError
+
+MAGIC = b"HNDFLOG\x00"
+VERSION = 1
+HEADER = struct.Struct(">8sHH16s16sIQ32s")
+HEADER_SIZE = HEADER.size + 4  # + CRC-32
+LENGTH = struct.Struct(">I")
+NONCE_SIZE = 12
+TAG_SIZE = 16
+MIN_BODY = NONCE_SIZE + TAG_SIZE
+MAX_PLAINTEXT = 1 << 20  # one event is far smaller; a larger length is corruption
+MAX_BODY = MAX_PLAINTEXT + MIN_BODY
+AD_PREFIX = b"HNDF" + struct.pack(">H", VERSION)
+ZERO_HASH = bytes(32)
+_AD_TAIL = struct.Struct(">IQ")
+
+
+@dataclass(frozen=True)
+class SegmentHeader:
+    store: bytes
+    device: bytes
+    segment: int
+    first_seq: int
+    prev_hash: bytes
+    version: int = VERSION
+
+    def pack(self) -> bytes:
+        head = HEADER.pack(MAGIC, self.version, 0, self.store, self.device, self.segment,
+                           self.first_seq, self.prev_hash)
+        return head + LENGTH.pack(zlib.crc32(head))
+
+
+def unpack_header(data: bytes, path: str) -> SegmentHeader:
+    if len(data) < HEADER_SIZE:
+        raise IntegrityError(f"{path}: segment header is cut short ({len(data)} bytes)",
+                             path=path, offset=0)
+    magic, version, _flags, store, device, segment, first_seq, prev_hash = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise IntegrityError(f"{path}: not a Handful segment (bad magic)", path=path, offset=0)
+    (crc,) = LENGTH.unpack_from(data, HEADER.size)
+    if crc != zlib.crc32(data[: HEADER.size]):
+        raise IntegrityError(f"{path}: segment header checksum fails", path=path, offset=0)
+    if version != VERSION:
+        raise IntegrityError(f"{path}: segment format version {version} is not supported "
+                             f"(this Handful reads version {VERSION})", path=path, offset=0)
+    return SegmentHeader(store, device, segment, first_seq, prev_hash, version)
+
+
+def associated_data(store: bytes, device: bytes, segment: int, seq: int, prev_hash: bytes
+                    ) -> bytes:
+    return AD_PREFIX + store + device + _AD_TAIL.pack(segment, seq) + prev_hash
+
+
+def seal(aead: AESGCM, plaintext: bytes, ad: bytes) -> bytes:
+    """One record's bytes. A fresh random nonce each time, so a sequence number rewritten
+    after a torn tail was cut never meets the nonce it had before."""
+    if len(plaintext) > MAX_PLAINTEXT:
+        raise ValueError("event too large for one record")
+    nonce = os.urandom(NONCE_SIZE)
+    body = nonce + aead.encrypt(nonce, plaintext, ad)
+    return LENGTH.pack(len(body)) + body
+
+
+def record_hash(record: bytes | memoryview) -> bytes:
+    return hashlib.sha256(record).digest()

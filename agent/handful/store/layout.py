@@ -1,0 +1,149 @@
+"""What lives where in a store, and the small metadata files beside the log.
+
+data/store.json            the store's id and format (not secret)
+data/keys/*.json           the data key, wrapped (see keys.py)
+data/log/<device>/*.seg    each device's append-only segments (see format.py)
+state/device.json          this machine's device id (never synced)
+state/head.json            the last record this machine wrote, MAC'd: detects a rollback
+state/writer.lock          one writer at a time
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import re
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from handful.errors import IntegrityError, NotInitialised
+from handful.paths import Paths
+from handful.store.files import Files
+
+STORE_FORMAT = "handful-store"
+SEGMENT_NAME = re.compile(r"^(\d{8})\.seg$")
+DEVICE_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+def segment_name(number: int) -> str:
+    return f"{number:08d}.seg"
+
+
+def _load_json(path: Path, what: str) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise IntegrityError(f"{path}: {what} cannot be read ({error})", path=str(path)) from None
+    if not isinstance(doc, dict):
+        raise IntegrityError(f"{path}: {what} is not a JSON object", path=str(path))
+    return doc
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    store: bytes
+    created: str
+
+    @staticmethod
+    def path(paths: Paths) -> Path:
+        return paths.data / "store.json"
+
+    @classmethod
+    def load(cls, paths: Paths) -> StoreMeta:
+        path = cls.path(paths)
+        doc = _load_json(path, "the store description")
+        if doc is None:
+            raise NotInitialised(f"no Handful store in {paths.data}; run `handful init` first")
+        try:
+            if doc["format"] != STORE_FORMAT or doc["version"] != 1:
+                raise ValueError
+            store = bytes.fromhex(doc["store"])
+            if len(store) != 16:
+                raise ValueError
+            return cls(store, str(doc["created"]))
+        except (KeyError, ValueError, TypeError):
+            raise IntegrityError(f"{path}: not a store description this version reads",
+                                 path=str(path)) from None
+
+    def save(self, paths: Paths, files: Files) -> None:
+        doc = {"format": STORE_FORMAT, "version": 1, "store": self.store.hex(),
+               "created": self.created}
+        files.replace(self.path(paths), json.dumps(doc, indent=2).encode() + b"\n")
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    store: bytes
+    device: bytes
+
+    @property
+    def name(self) -> str:
+        return self.device.hex()
+
+    @staticmethod
+    def path(paths: Paths) -> Path:
+        return paths.state / "device.json"
+
+    @classmethod
+    def load(cls, paths: Paths) -> DeviceIdentity | None:
+        doc = _load_json(cls.path(paths), "this machine's device id")
+        if doc is None:
+            return None
+        try:
+            return cls(bytes.fromhex(doc["store"]), bytes.fromhex(doc["device"]))
+        except (KeyError, ValueError, TypeError):
+            raise IntegrityError(f"{cls.path(paths)}: damaged device id",
+                                 path=str(cls.path(paths))) from None
+
+    @classmethod
+    def new(cls, store: bytes) -> DeviceIdentity:
+        return cls(store, os.urandom(16))
+
+    def save(self, paths: Paths, files: Files) -> None:
+        doc = {"version": 1, "store": self.store.hex(), "device": self.device.hex()}
+        files.replace(self.path(paths), json.dumps(doc, indent=2).encode() + b"\n")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last record this machine made durable, kept outside the log it describes."""
+
+    segment: int
+    seq: int
+    hash: bytes
+
+    @staticmethod
+    def path(paths: Paths) -> Path:
+        return paths.state / "head.json"
+
+    def _mac(self, key: bytes, ident: DeviceIdentity) -> str:
+        text = f"{ident.store.hex()}|{ident.name}|{self.segment}|{self.seq}|{self.hash.hex()}"
+        return hmac.new(key, text.encode(), sha256).hexdigest()
+
+    def save(self, paths: Paths, files: Files, key: bytes, ident: DeviceIdentity) -> None:
+        doc = {"version": 1, "store": ident.store.hex(), "device": ident.name,
+               "segment": self.segment, "seq": self.seq, "hash": self.hash.hex(),
+               "mac": self._mac(key, ident)}
+        files.replace(self.path(paths), json.dumps(doc).encode() + b"\n")
+
+    @classmethod
+    def load(cls, paths: Paths, key: bytes, ident: DeviceIdentity) -> Head | None:
+        path = cls.path(paths)
+        doc = _load_json(path, "the remembered head")
+        if doc is None:
+            return None
+        try:
+            head = cls(int(doc["segment"]), int(doc["seq"]), bytes.fromhex(doc["hash"]))
+            same = doc["store"] == ident.store.hex() and doc["device"] == ident.name
+            good = same and hmac.compare_digest(str(doc["mac"]), head._mac(key, ident))
+        except (KeyError, ValueError, TypeError):
+            good = False
+        if not good:
+            raise IntegrityError(f"{path}: the remembered head does not verify (altered, or "
+                                 "from another store)", path=str(path))
+        return head

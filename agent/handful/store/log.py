@@ -1,0 +1,545 @@
+"""EventLog: every device's segments read and verified, this device's appended to.
+
+Reading verifies everything: each record's AES-GCM tag over its associated data (store,
+device, segment, sequence, previous hash), the chain between segments, and this device's
+remembered head. Writing is group-committed: concurrent appends share one write and one
+flush, and each caller returns only once its records are durable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from handful.errors import IntegrityError, StorageFailure
+from handful.paths import Paths, private_dir
+from handful.store.files import Files, remove_stale_temps
+from handful.store.format import (
+    AD_PREFIX,
+    HEADER_SIZE,
+    LENGTH,
+    MAX_BODY,
+    MIN_BODY,
+    ZERO_HASH,
+    SegmentHeader,
+    associated_data,
+    record_hash,
+    seal,
+    unpack_header,
+)
+from handful.store.keys import derive
+from handful.store.layout import (
+    DEVICE_NAME,
+    SEGMENT_NAME,
+    DeviceIdentity,
+    Head,
+    StoreMeta,
+    segment_name,
+)
+from handful.store.lock import WriterLock
+
+S = TypeVar("S")
+DEFAULT_SEGMENT_BYTES = 8 << 20
+
+
+class Reducer(Protocol[S]):
+    """How the layer above turns plaintext records into its state (picklable)."""
+
+    def new(self) -> S: ...
+
+    def add(self, state: S, plaintext: bytes) -> str | None:
+        """Fold one record in; return its event id (None if this version cannot read it)."""
+        ...
+
+    def merge(self, into: S, other: S) -> S: ...
+
+
+@dataclass
+class SegmentScan:
+    path: Path
+    number: int
+    first_seq: int = 0
+    prev_hash: bytes = ZERO_HASH
+    last_seq: int = 0
+    last_hash: bytes = ZERO_HASH
+    end: int = HEADER_SIZE
+    size: int = 0
+    records: int = 0
+    unreadable: int = 0
+    watched_hash: bytes | None = None
+
+    @property
+    def torn(self) -> int:
+        return self.size - self.end
+
+
+def _torn_or_bad(data: bytes, off: int, last: bool) -> bool:
+    """True when the bytes from `off` are an unfinished final record, not a damaged one."""
+    if not last:
+        return False
+    n = len(data)
+    if n - off < LENGTH.size:
+        return True
+    (length,) = LENGTH.unpack_from(data, off)
+    if off + LENGTH.size + length > n:
+        return True  # declared longer than the file: the write never finished
+    return not any(data[off:])  # zeros past the end: space the crash left unwritten
+
+
+def read_segment(path: Path, key: bytes, store: bytes, device: bytes, number: int, *,
+                 last: bool, watch_seq: int | None = None, scan: SegmentScan | None = None
+                 ) -> Iterator[tuple[int, bytes]]:
+    """Yield (sequence, plaintext) for each record, verifying as it goes."""
+    scan = scan or SegmentScan(path, number)
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise IntegrityError(f"{where}: cannot be read ({error.strerror})", path=where) from None
+    header = unpack_header(data, where)
+    if header.store != store:
+        raise IntegrityError(f"{where}: segment belongs to another store", path=where, offset=0)
+    if header.device != device:
+        raise IntegrityError(f"{where}: segment belongs to another device ({header.device.hex()})",
+                             path=where, offset=0)
+    if header.segment != number:
+        raise IntegrityError(f"{where}: segment says it is number {header.segment}",
+                             path=where, offset=0)
+    scan.first_seq, scan.prev_hash, scan.size = header.first_seq, header.prev_hash, len(data)
+    aead = AESGCM(key)
+    decrypt = aead.decrypt
+    prefix = AD_PREFIX + store + device + number.to_bytes(4, "big")
+    seq, prev = header.first_seq - 1, header.prev_hash
+    off, n = HEADER_SIZE, len(data)
+    view = memoryview(data)
+    unpack = LENGTH.unpack_from
+    while off < n:
+        if n - off < 4:
+            length = -1
+        else:
+            (length,) = unpack(data, off)
+        end = off + 4 + length
+        if length < MIN_BODY or length > MAX_BODY or end > n:
+            if _torn_or_bad(data, off, last):
+                break
+            raise IntegrityError(
+                f"{where}: record {seq + 1} at byte {off} has an impossible length "
+                f"({length}); the segment is damaged", path=where, seq=seq + 1, offset=off)
+        seq += 1
+        try:
+            plaintext = decrypt(view[off + 4:off + 16], view[off + 16:end],
+                                prefix + seq.to_bytes(8, "big") + prev)
+        except InvalidTag:
+            raise IntegrityError(
+                f"{where}: record {seq} at byte {off} fails authentication: it was altered, "
+                "moved, reordered, or a record before it was removed",
+                path=where, seq=seq, offset=off) from None
+        prev = record_hash(view[off:end])
+        if seq == watch_seq:
+            scan.watched_hash = prev
+        scan.records += 1
+        yield seq, plaintext
+        off = end
+    scan.last_seq, scan.last_hash, scan.end = seq, prev, off
+
+
+def _fold_segment(job: tuple[Path, bytes, bytes, bytes, int, bool, int | None, Reducer[Any]]
+                  ) -> tuple[SegmentScan, Any, str]:
+    """One segment verified and folded: the unit of work for the parallel open."""
+    path, key, store, device, number, last, watch, reducer = job
+    scan = SegmentScan(path, number)
+    state = reducer.new()
+    add = reducer.add
+    ids: list[str] = []
+    push = ids.append
+    for _seq, plaintext in read_segment(path, key, store, device, number, last=last,
+                                        watch_seq=watch, scan=scan):
+        ident = add(state, plaintext)
+        if ident is None:
+            scan.unreadable += 1
+        else:
+            push(ident)
+    return scan, state, "\n".join(ids)
+
+
+@dataclass
+class DeviceLog:
+    name: str
+    folder: Path
+    segments: list[int]
+    unexpected: list[str] = field(default_factory=list)
+    scans: list[SegmentScan] = field(default_factory=list)
+
+    @property
+    def device(self) -> bytes:
+        return bytes.fromhex(self.name)
+
+    @property
+    def last(self) -> SegmentScan | None:
+        return self.scans[-1] if self.scans else None
+
+
+def list_devices(log_dir: Path) -> list[DeviceLog]:
+    devices: list[DeviceLog] = []
+    if not log_dir.is_dir():
+        return devices
+    for folder in sorted(log_dir.iterdir()):
+        if not folder.is_dir() or not DEVICE_NAME.match(folder.name):
+            continue
+        numbers, unexpected = [], []
+        for entry in sorted(folder.iterdir()):
+            match = SEGMENT_NAME.match(entry.name)
+            if match:
+                numbers.append(int(match.group(1)))
+            elif not entry.name.endswith(".tmp"):
+                unexpected.append(entry.name)
+        devices.append(DeviceLog(folder.name, folder, sorted(numbers), unexpected))
+    return devices
+
+
+def _check_numbers(dev: DeviceLog) -> None:
+    for expected, number in enumerate(dev.segments, start=1):
+        if number != expected:
+            missing = dev.folder / segment_name(expected)
+            raise IntegrityError(f"{missing}: segment {expected} of device {dev.name} is missing",
+                                 path=str(missing))
+
+
+def _check_link(dev: DeviceLog, before: SegmentScan, after: SegmentScan) -> None:
+    if before.torn:
+        raise IntegrityError(f"{before.path}: ends in a cut-short record but is not the last "
+                             "segment", path=str(before.path), offset=before.end)
+    if after.first_seq != before.last_seq + 1 or after.prev_hash != before.last_hash:
+        raise IntegrityError(
+            f"{after.path}: does not follow segment {before.number} (records were removed, "
+            "or an older copy of a segment was restored)", path=str(after.path), offset=0)
+
+
+def _parallel_ok(jobs: int, total_bytes: int) -> bool:
+    # fork is only safe before threads exist; small logs are faster in one process
+    return (sys.platform.startswith("linux") and jobs > 1 and total_bytes > (4 << 20)
+            and threading.active_count() == 1 and (os.cpu_count() or 1) > 1)
+
+
+class EventLog(Generic[S]):
+    """The store's log: open (verify + fold), read back, append durably."""
+
+    def __init__(self, paths: Paths, reducer: Reducer[S], meta: StoreMeta, data_key: bytes,
+                 ident: DeviceIdentity | None, files: Files, max_segment: int) -> None:
+        self.paths = paths
+        self.reducer = reducer
+        self.meta = meta
+        self.ident = ident
+        self.files = files
+        self.max_segment = max_segment
+        self._key = derive(data_key, "record")
+        self._head_key = derive(data_key, "head mac")
+        self._aead = AESGCM(self._key)
+        self.state: S = reducer.new()
+        self.devices: list[DeviceLog] = []
+        self.repairs: list[str] = []   # what open mended (a cut torn tail), for the user
+        self.warnings: list[str] = []
+        self.unreadable = 0
+        self._id_blobs: list[str] = []
+        self._ids: set[str] | None = None
+        self._lock: WriterLock | None = None
+        self._fd: int | None = None
+        self._segment = 0
+        self._size = 0
+        self._seq = 0
+        self._hash = ZERO_HASH
+        self._broken: str | None = None
+        self._cond = threading.Condition()
+        self._queue: list[_Ticket] = []
+        self._committing = False
+
+    # -- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, paths: Paths, reducer: Reducer[S], data_key: bytes, *,
+             ident: DeviceIdentity | None, write: bool = False, files: Files | None = None,
+             max_segment: int = DEFAULT_SEGMENT_BYTES, lock_timeout: float = 5.0,
+             parallel: bool | None = None) -> EventLog[S]:
+        meta = StoreMeta.load(paths)
+        log = cls(paths, reducer, meta, data_key, ident, files or Files(), max_segment)
+        if write:
+            if ident is None:
+                raise IntegrityError("this machine has no device id; run `handful init`")
+            private_dir(paths.state)
+            log._lock = WriterLock(paths.state / "writer.lock")
+            log._lock.acquire(lock_timeout)
+        try:
+            log._load(write=write, parallel=parallel)
+            if write:
+                log._open_for_append()
+        except BaseException:
+            log.close()
+            raise
+        return log
+
+    def _load(self, *, write: bool, parallel: bool | None) -> None:
+        log_dir = self.paths.data / "log"
+        self.devices = list_devices(log_dir)
+        mine = self.ident.name if self.ident else None
+        head = Head.load(self.paths, self._head_key, self.ident) if self.ident else None
+        jobs: list[tuple[Path, bytes, bytes, bytes, int, bool, int | None, Reducer[S]]] = []
+        total = 0
+        for dev in self.devices:
+            _check_numbers(dev)
+            for number in dev.segments:
+                path = dev.folder / segment_name(number)
+                last = number == dev.segments[-1]
+                watch = head.seq if (head and dev.name == mine) else None
+                jobs.append((path, self._key, self.meta.store, dev.device, number, last, watch,
+                             self.reducer))
+                with contextlib.suppress(OSError):
+                    total += path.stat().st_size
+            for name in dev.unexpected:
+                self.warnings.append(f"{dev.folder / name}: not a segment; left alone")
+        if parallel is None:
+            parallel = _parallel_ok(len(jobs), total)
+        if parallel:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(min(len(jobs), os.cpu_count() or 2)) as pool:
+                results = pool.map(_fold_segment, jobs, chunksize=1)
+        else:
+            results = [_fold_segment(job) for job in jobs]
+        scans = iter(results)
+        for dev in self.devices:
+            for _number in dev.segments:
+                scan, state, ids = next(scans)
+                self.state = self.reducer.merge(self.state, state)
+                if ids:
+                    self._id_blobs.append(ids)
+                self.unreadable += scan.unreadable
+                if dev.scans:
+                    _check_link(dev, dev.scans[-1], scan)
+                elif scan.first_seq != 1 or scan.prev_hash != ZERO_HASH:
+                    raise IntegrityError(f"{scan.path}: the device's first segment does not "
+                                         "start its log", path=str(scan.path), offset=0)
+                dev.scans.append(scan)
+            if dev.name == mine:
+                self._check_head(dev, head)
+        if mine and head and not any(d.name == mine for d in self.devices):
+            raise IntegrityError(f"{log_dir / mine}: this machine's log is missing, but "
+                                 f"{head.seq} records were written to it", path=str(log_dir))
+        if self.unreadable:
+            self.warnings.append(f"{self.unreadable} events were written by a newer Handful "
+                                 "and are kept but not counted")
+
+    def _check_head(self, dev: DeviceLog, head: Head | None) -> None:
+        last = dev.last
+        if head is None or last is None:
+            return
+        if last.last_seq < head.seq:
+            raise IntegrityError(
+                f"{last.path}: this machine's log ends at record {last.last_seq} but record "
+                f"{head.seq} was acknowledged: an older copy was restored or records were lost",
+                path=str(last.path), seq=head.seq)
+        seen = next((s.watched_hash for s in dev.scans if s.watched_hash is not None), None)
+        if seen != head.hash:
+            raise IntegrityError(
+                f"{last.path}: record {head.seq} is not the one this machine wrote (the log was "
+                "replaced)", path=str(last.path), seq=head.seq)
+
+    def _open_for_append(self) -> None:
+        assert self.ident is not None
+        remove_stale_temps(self.paths.state)
+        folder = private_dir(self.paths.data / "log" / self.ident.name)
+        remove_stale_temps(folder)
+        dev = next((d for d in self.devices if d.name == self.ident.name), None)
+        last = dev.last if dev else None
+        if last is None:
+            self._segment, self._seq, self._hash = 0, 0, ZERO_HASH
+            self._rotate()
+            return
+        if last.torn:
+            fd = os.open(last.path, os.O_WRONLY)
+            try:
+                self.files.truncate(fd, last.end)
+                self.files.sync(fd)
+            finally:
+                os.close(fd)
+            self.repairs.append(f"{last.path}: cut an unfinished final record "
+                                f"({last.torn} bytes at byte {last.end})")
+            last.size = last.end
+        self._segment, self._seq, self._hash = last.number, last.last_seq, last.last_hash
+        self._size = last.end
+        self._fd = self.files.open_append(last.path)
+
+    def _rotate(self) -> None:
+        assert self.ident is not None
+        number = self._segment + 1
+        path = self.paths.data / "log" / self.ident.name / segment_name(number)
+        header = SegmentHeader(self.meta.store, self.ident.device, number, self._seq + 1,
+                               self._hash).pack()
+        try:
+            self.files.create(path, header)
+            fd = self.files.open_append(path)
+        except OSError as error:
+            raise StorageFailure(f"could not start segment {path}: {error}") from None
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                self.files.close(self._fd)
+        self._fd, self._segment, self._size = fd, number, len(header)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                self.files.close(self._fd)
+            self._fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> EventLog[S]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading back ---------------------------------------------------------------------
+
+    def records(self, dev: DeviceLog) -> Iterator[tuple[int, bytes]]:
+        """(sequence, plaintext) of one device's records as they are on disk now, verified."""
+        numbers = sorted(int(m.group(1)) for entry in dev.folder.iterdir()
+                         if (m := SEGMENT_NAME.match(entry.name)))
+        for number in numbers:
+            yield from read_segment(dev.folder / segment_name(number), self._key,
+                                    self.meta.store, dev.device, number,
+                                    last=number == numbers[-1])
+
+    @property
+    def head(self) -> tuple[int, int]:
+        """(segment, sequence) of this device's last durable record."""
+        return self._segment, self._seq
+
+    # -- appending ------------------------------------------------------------------------
+
+    def known(self, event_id: str) -> bool:
+        return event_id in self._index()
+
+    def _index(self) -> set[str]:
+        if self._ids is None:
+            ids: set[str] = set()
+            for blob in self._id_blobs:
+                ids.update(blob.split("\n"))
+            self._ids, self._id_blobs = ids, []
+        return self._ids
+
+    def append(self, event_id: str, plaintext: bytes) -> bool:
+        """Append one record durably; False when an event with this id is already stored."""
+        return self.append_many([(event_id, plaintext)])[0]
+
+    def append_many(self, items: Iterable[tuple[str, bytes]]) -> list[bool]:
+        """Append records durably, sharing the write and the flush with concurrent callers."""
+        ticket = _Ticket(list(items))
+        with self._cond:
+            self._queue.append(ticket)
+            while not ticket.done:
+                if self._committing:
+                    self._cond.wait()
+                    continue
+                self._committing = True
+                batch, self._queue = self._queue, []
+                self._cond.release()
+                try:
+                    self._commit(batch)
+                finally:
+                    self._cond.acquire()
+                    self._committing = False
+                    self._cond.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.result
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        try:
+            self._write_batch(batch)
+        except (StorageFailure, ValueError) as error:
+            failure = error if isinstance(error, StorageFailure) else StorageFailure(str(error))
+            for ticket in batch:
+                ticket.error = failure
+        except BaseException as error:
+            for ticket in batch:
+                ticket.error = StorageFailure(f"append failed: {error}")
+            raise
+        finally:
+            for ticket in batch:
+                ticket.done = True
+
+    def _write_batch(self, batch: list[_Ticket]) -> None:
+        if self._fd is None:
+            raise StorageFailure("the log is open read-only")
+        if self._broken:
+            raise StorageFailure(self._broken)
+        known = self._index()
+        fresh: dict[str, bytes] = {}
+        for ticket in batch:
+            ticket.result = []
+            for event_id, plaintext in ticket.items:
+                new = event_id not in known and event_id not in fresh
+                if new:
+                    fresh[event_id] = plaintext
+                ticket.result.append(new)
+        if not fresh:
+            return
+        if self._size >= self.max_segment:
+            self._rotate()
+        ident = self.ident
+        assert ident is not None
+        seq, prev = self._seq, self._hash
+        chunks = []
+        for plaintext in fresh.values():
+            seq += 1
+            record = seal(self._aead, plaintext, associated_data(
+                self.meta.store, ident.device, self._segment, seq, prev))
+            prev = record_hash(record)
+            chunks.append(record)
+        blob = b"".join(chunks)
+        try:
+            self.files.write(self._fd, blob)
+        except OSError as error:
+            try:
+                self.files.truncate(self._fd, self._size)
+            except OSError:
+                self._broken = ("the log could not be restored after a failed write; close "
+                                "and open it again")
+            raise StorageFailure(f"could not write the log: {error.strerror or error}") from None
+        try:
+            self.files.sync(self._fd)
+        except OSError as error:
+            # After a failed flush the page cache cannot be trusted (fsyncgate): stop here.
+            self._broken = "a flush failed earlier; close and open the log again"
+            raise StorageFailure(f"could not flush the log to disk: {error.strerror or error}"
+                                 ) from None
+        self._size += len(blob)
+        self._seq, self._hash = seq, prev
+        with contextlib.suppress(OSError):
+            # A head left behind by a failed save only weakens rollback detection a little.
+            Head(self._segment, seq, prev).save(self.paths, self.files, self._head_key, ident)
+        add = self.reducer.add
+        for event_id, plaintext in fresh.items():
+            known.add(event_id)
+            add(self.state, plaintext)
+
+
+@dataclass
+class _Ticket:
+    items: list[tuple[str, bytes]]
+    result: list[bool] = field(default_factory=list)
+    error: BaseException | None = None
+    done: bool = False
+
+
+__all__ = ["EventLog", "Reducer", "SegmentScan", "list_devices", "read_segment"]

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install Handful for this user and start it: an isolated environment, the package, the store.
+# Safe to run again: it upgrades in place and never overwrites an existing store.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=${PYTHON:-python3}
+
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "install: Handful needs Python 3.11 or newer ($python is $("$python" -V 2>&1))" >&2
+  exit 1
+fi
+venv="$root/.venv"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root"
+handful="$venv/bin/handful"
+
+# The key: the OS keyring where there is one, else a passphrase (asked for here if we can).
+if ! "$handful" init; then
+  if [ -z "${HANDFUL_PASSPHRASE:-}" ] && [ -t 0 ]; then
+    echo
+    echo "No usable OS keyring here: protect the store with a passphrase instead."
+    read -r -s -p "Passphrase: " first; echo
+    read -r -s -p "Again: " second; echo
+    if [ -z "$first" ] || [ "$first" != "$second" ]; then
+      echo "install: the passphrases are empty or differ; nothing was created" >&2
+      exit 1
+    fi
+    HANDFUL_PASSPHRASE=$first "$handful" init
+    echo
+    echo "Handful reads the passphrase from HANDFUL_PASSPHRASE: set it in your session"
+    echo "(for example in ~/.profile) so every handful command and the agent can open the store."
+    export HANDFUL_PASSPHRASE=$first
+  else
+    exit 1
+  fi
+fi
+
+echo
+"$handful" status
+echo
+echo "Installed: $handful (add $venv/bin to your PATH to type just 'handful')."

@@ -1,0 +1,181 @@
+"""The `handful` command end to end, in subprocesses, against a temporary HANDFUL_HOME."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+from tests.conftest import Home
+
+
+def snapshot(home: Home) -> dict[str, str]:
+    return {str(p.relative_to(home.root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in home.files()}
+
+
+def test_init_creates_a_store_and_a_second_init_changes_nothing(home: Home) -> None:
+    first = json.loads(home.ok("init", "--json"))
+    assert first["created"] is True
+    assert first["method"] == "passphrase"
+    groups = first["recovery_key"].split("-")
+    assert len(groups) == 8 and all(len(g) == 4 for g in groups)
+    before = snapshot(home)
+    again = json.loads(home.ok("init", "--json"))
+    assert again["created"] is False and again["recovery_key"] is None
+    assert again["store"] == first["store"] and again["device"] == first["device"]
+    assert snapshot(home) == before
+    assert "Already initialised" in home.ok("init")
+    assert snapshot(home) == before
+
+
+def test_record_groups_export_round_trip(store: Home) -> None:
+    now = {"HANDFUL_NOW": "2026-03-01T09:00:00Z"}
+    store.ok("groups", "add", "linkedin:12345", "--name", "Data Folk",
+             "--url", "https://www.linkedin.com/groups/12345/", extra=now)
+    store.ok("groups", "add", "facebook:growth.hackers", "--name", "Growth", extra=now)
+    later = {"HANDFUL_NOW": "2026-03-10T12:30:00Z"}
+    store.ok("record", "post", "--group", "linkedin:12345", "--note", "intro post", extra=later)
+    store.ok("record", "visit", "--group", "linkedin:12345", "--minutes", "12.5", extra=later)
+    store.ok("record", "business", "--group", "linkedin:12345", "--amount", "1500", extra=later)
+    store.ok("record", "referral_received", "--group", "facebook:growth.hackers", extra=later)
+    store.ok("groups", "leave", "facebook:growth.hackers", "--note", "noise", extra=later)
+
+    doc = json.loads(store.ok("groups", "--json", extra={"HANDFUL_NOW": "2026-03-15T00:00:00Z"}))
+    assert doc["count"] == 1 and doc["cap"] == 5
+    [folk] = doc["groups"]
+    assert folk["group"] == {"platform": "linkedin", "id": "12345", "name": "Data Folk",
+                             "url": "https://www.linkedin.com/groups/12345/"}
+    assert folk["status"] == "member"
+    assert folk["since"] == "2026-03-01T09:00:00.000Z"
+    f30 = folk["figures"]["30"]
+    assert (f30["posts"], f30["visits"], f30["minutes"], f30["business"],
+            f30["business_amount"]) == (1, 1, 12.5, 1, 1500)
+
+    everything = json.loads(store.ok("groups", "--all", "--json",
+                                     extra={"HANDFUL_NOW": "2026-03-15T00:00:00Z"}))
+    statuses = {g["key"]: g["status"] for g in everything["groups"]}
+    assert statuses == {"linkedin:12345": "member", "facebook:growth.hackers": "left"}
+    growth = next(g for g in everything["groups"] if g["key"] == "facebook:growth.hackers")
+    assert growth["figures"]["30"]["referrals_received"] == 1
+    assert growth["history"]["left"] == [{"ts": "2026-03-10T12:30:00.000Z", "note": "noise"}]
+
+    # Outside the 30-day window the figures fall away, inside 90 they stay.
+    april = json.loads(store.ok("groups", "--json", extra={"HANDFUL_NOW": "2026-04-20T00:00:00Z"}))
+    assert april["groups"][0]["figures"]["30"]["posts"] == 0
+    assert april["groups"][0]["figures"]["90"]["posts"] == 1
+
+    exported = json.loads(store.ok("export", "--format", "json"))["events"]
+    assert [e["type"] for e in exported] == [
+        "joined", "joined", "engagement", "engagement", "engagement", "engagement", "left"]
+    assert len({e["id"] for e in exported}) == 7
+    assert exported[0]["ts"] == "2026-03-01T09:00:00.000Z"
+    assert exported[2] == {**exported[2], "kind": "post", "note": "intro post",
+                           "group": {"platform": "linkedin", "id": "12345", "name": None,
+                                     "url": None}}
+    device = json.loads(store.ok("init", "--json"))["device"]
+    assert {e["device"] for e in exported} == {device}
+
+    rows = list(csv.DictReader(io.StringIO(store.ok("export", "--format", "csv"))))
+    assert len(rows) == 7
+    assert rows[2]["type"] == "engagement" and rows[2]["group_id"] == "12345"
+    assert rows[4]["amount"] == "1500.0"
+
+
+def test_export_to_a_file(store: Home) -> None:
+    store.ok("record", "meeting", "--group", "linkedin:1", "--note", "coffee")
+    target = store.root.parent / "out.json"
+    assert store.ok("export", "-o", str(target)) == ""
+    assert json.loads(target.read_text())["events"][0]["note"] == "coffee"
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_csv_export_defuses_spreadsheet_formulas(store: Home) -> None:
+    store.ok("record", "meeting", "--group", "linkedin:1", "--note", "=HYPERLINK(\"x\")")
+    rows = list(csv.DictReader(io.StringIO(store.ok("export", "--format", "csv"))))
+    assert rows[0]["note"] == "'=HYPERLINK(\"x\")"
+
+
+def test_config_get_and_set(store: Home) -> None:
+    assert json.loads(store.ok("config", "get", "--json")) == {
+        "cap": 5, "guard.delay_seconds": 5, "review.interval_days": 30}
+    store.ok("config", "set", "cap", "3")
+    assert store.ok("config", "get", "cap").strip() == "3"
+    events = json.loads(store.ok("export"))["events"]
+    assert events[-1]["type"] == "settings_changed"
+    assert (events[-1]["key"], events[-1]["value"]) == ("cap", 3)
+    bad = store.run("config", "set", "cap", "lots")
+    assert bad.code == 1 and bad.err.count("\n") == 1 and "whole number" in bad.err
+    bad = store.run("config", "set", "cap", "1000")
+    assert bad.code == 1 and "between 1 and 100" in bad.err
+    bad = store.run("config", "get", "colour")
+    assert bad.code == 1 and "unknown setting 'colour'" in bad.err
+
+
+def test_status_counts_against_the_cap_and_review_date(store: Home) -> None:
+    t0 = {"HANDFUL_NOW": "2026-01-01T00:00:00Z"}
+    store.ok("config", "set", "cap", "2", extra=t0)
+    for n in range(3):
+        store.ok("groups", "add", f"linkedin:{n + 1}", extra=t0)
+    doc = json.loads(store.ok("status", "--json", extra={"HANDFUL_NOW": "2026-01-20T00:00:00Z"}))
+    assert (doc["members"], doc["cap"], doc["over_cap"]) == (3, 2, True)
+    assert doc["review"] == {"due": False, "due_at": "2026-01-31T00:00:00.000Z"}
+    assert doc["agent"] == {"running": False}
+    doc = json.loads(store.ok("status", "--json", extra={"HANDFUL_NOW": "2026-02-01T00:00:00Z"}))
+    assert doc["review"]["due"] is True
+
+
+def test_groups_add_twice_and_leave_unknown(store: Home) -> None:
+    store.ok("groups", "add", "linkedin:77")
+    out = store.ok("groups", "add", "linkedin:77")
+    assert "Already a member" in out
+    assert len(json.loads(store.ok("export"))["events"]) == 1
+    bad = store.run("groups", "leave", "linkedin:78")
+    assert bad.code == 1 and "not a member of linkedin:78" in bad.err
+
+
+def test_bad_input_gets_one_clear_line_and_writes_nothing(store: Home) -> None:
+    store.ok("record", "post", "--group", "linkedin:5")
+    before = snapshot(store)
+    cases = [
+        (("record", "dance", "--group", "linkedin:5"), 2, "unknown kind 'dance'"),
+        (("record", "post", "--group", "myspace:5"), 1, "PLATFORM:ID"),
+        (("record", "post", "--group", "linkedin:../../etc"), 1, "may hold only"),
+        (("record", "post", "--group", "linkedin:5", "--amount", "ten"), 2, "must be a number"),
+        (("record", "visit", "--group", "linkedin:5", "--minutes", "-3"), 1, "minutes"),
+        (("record", "post"), 2, "--group"),
+        (("groups", "add", "linkedin:5", "--url", "javascript:alert(1)"), 1, "url"),
+        (("frobnicate",), 2, "invalid choice"),
+        (("export", "--format", "xml"), 2, "invalid choice"),
+    ]
+    for args, code, words in cases:
+        result = store.run(*args)
+        assert result.code == code, (args, result)
+        assert result.err.startswith("handful: ") and result.err.count("\n") == 1, result.err
+        assert words in result.err, (args, result.err)
+    assert snapshot(store) == before
+
+
+def test_commands_before_init_say_what_to_do(home: Home) -> None:
+    for args in (("status",), ("groups",), ("export",), ("verify",),
+                 ("record", "post", "--group", "linkedin:1")):
+        result = home.run(*args)
+        assert result.code == 1
+        assert "run `handful init` first" in result.err
+
+
+def test_handful_now_stamps_new_events(store: Home) -> None:
+    store.ok("record", "comment", "--group", "facebook:123",
+             extra={"HANDFUL_NOW": "2025-12-24T18:00:00+01:00"})
+    [event] = json.loads(store.ok("export"))["events"]
+    assert event["ts"] == "2025-12-24T17:00:00.000Z"
+    bad = store.run("status", extra={"HANDFUL_NOW": "yesterday"})
+    assert bad.code == 2 and "HANDFUL_NOW" in bad.err
+
+
+def test_help_names_every_command(home: Home) -> None:
+    out = home.ok("--help")
+    for name in ("init", "status", "groups", "record", "export", "verify", "config"):
+        assert name in out
+    assert "--recover" in home.ok("init", "--help")
