@@ -85,12 +85,13 @@ def associated_data(store: bytes, device: bytes, segment: int, seq: int, prev_ha
     return AD_PREFIX + store + device + _AD_TAIL.pack(segment, seq) + prev_hash
 
 
-def seal(aead: AESGCM, plaintext: bytes, ad: bytes) -> bytes:
+def seal(aead: AESGCM, plaintext: bytes, ad: bytes, nonce: bytes | None = None) -> bytes:
     """One record's bytes. A fresh random nonce each time, so a sequence number rewritten
-    after a torn tail was cut never meets the nonce it had before."""
+    after a torn tail was cut never meets the nonce it had before. (`nonce` is for the
+    known-answer vectors only.)"""
     if len(plaintext) > MAX_PLAINTEXT:
         raise ValueError("event too large for one record")
-    nonce = os.urandom(NONCE_SIZE)
+    nonce = nonce or os.urandom(NONCE_SIZE)
     body = nonce + aead.encrypt(nonce, plaintext, ad)
     return LENGTH.pack(len(body)) + body
 

@@ -55,8 +55,9 @@ def _wrap_ad(kind: str, store: bytes) -> bytes:
     return f"handful-key-v1|{kind}|".encode() + store
 
 
-def wrap(kek: bytes, data_key: bytes, kind: str, store: bytes) -> str:
-    nonce = os.urandom(12)
+def wrap(kek: bytes, data_key: bytes, kind: str, store: bytes, nonce: bytes | None = None
+         ) -> str:
+    nonce = nonce or os.urandom(12)
     return _b64(nonce + AESGCM(kek).encrypt(nonce, data_key, _wrap_ad(kind, store)))
 
 

@@ -1,0 +1,46 @@
+"""Helpers for tests that drive the store in this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handful.domain.state import State
+from handful.ledger import EventReducer, Ledger, unlock
+from handful.paths import Paths
+from handful.store.files import Files
+from handful.store.layout import DeviceIdentity, StoreMeta
+from handful.store.log import EventLog
+
+
+class Opener:
+    """Opens a store with its data key unwrapped once (Argon2id is slow on purpose)."""
+
+    def __init__(self, root: Path) -> None:
+        self.paths = Paths(root / "data", root / "state", root / "config", root / "run")
+        meta = StoreMeta.load(self.paths)
+        self.ident = DeviceIdentity.load(self.paths)
+        self.key = unlock(self.paths, meta, self.ident)
+
+    def log(self, *, write: bool = False, files: Files | None = None,
+            max_segment: int = 8 << 20) -> EventLog[State]:
+        return EventLog.open(self.paths, EventReducer(), self.key, ident=self.ident,
+                             write=write, files=files, max_segment=max_segment,
+                             parallel=False, lock_timeout=1.0)
+
+    def ledger(self, **kw: object) -> Ledger:
+        return Ledger(self.log(**kw), self.ident)  # type: ignore[arg-type]
+
+    @property
+    def folder(self) -> Path:
+        assert self.ident is not None
+        return self.paths.data / "log" / self.ident.name
+
+    def segments(self) -> list[Path]:
+        return sorted(self.folder.glob("*.seg"))
+
+
+def engagement(ledger: Ledger, note: str) -> str:
+    event = ledger.new("engagement", group={"platform": "linkedin", "id": "42"}, kind="post",
+                       note=note)
+    assert ledger.append(event)
+    return event.id
