@@ -43,7 +43,8 @@ STATUS_ORDER = {"member": 0, "requested": 1, "deferred": 2, "declined": 3, "left
 
 def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, Any]:
     chosen = [g for g in state.groups.values() if everything or g.status == "member"]
-    chosen.sort(key=lambda g: (STATUS_ORDER.get(g.status, 9), (g.group.name or g.key).lower()))
+    chosen.sort(key=lambda g: (STATUS_ORDER.get(g.status, 9), (g.group.name or g.key).lower(),
+                               g.key))
     return {
         "cap": state.setting("cap"),
         "count": len(state.members()),

@@ -1,0 +1,82 @@
+"""Known-answer vectors for format version 1: fixed keys, ids and nonces, so the bytes are
+the same every time. `python tests/support/vectors.py DIR` writes them; the tests check that
+the committed copy is still read, and still written, byte for byte."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from handful.domain import events as ev
+from handful.store.format import SegmentHeader, associated_data, record_hash, seal
+from handful.store.keys import ARGON2, derive, passphrase_kek, recovery_kek, wrap
+
+STORE = bytes(range(16))
+DEVICE = bytes(range(16, 32))
+DATA_KEY = bytes(range(32, 64))
+PASSPHRASE = "handful test vector"
+SALT = bytes(range(64, 80))
+RECOVERY_RAW = bytes(range(80, 100))
+EVENTS: list[dict[str, Any]] = [
+    {"type": "joined", "id": "vector-1", "ts": "2026-01-02T03:04:05.006Z",
+     "device": DEVICE.hex(), "group": {"platform": "linkedin", "id": "12345",
+                                       "name": "Data Folk", "url": None}},
+    {"type": "engagement", "id": "vector-2", "ts": "2026-01-03T00:00:00.000Z",
+     "device": DEVICE.hex(), "group": {"platform": "linkedin", "id": "12345", "name": None,
+                                       "url": None}, "kind": "post", "note": "héllo ✓"},
+    {"type": "settings_changed", "id": "vector-3", "ts": "2026-01-04T00:00:00.000Z",
+     "device": DEVICE.hex(), "key": "cap", "value": 4},
+]
+
+
+def nonce(n: int) -> bytes:
+    return bytes([n]) * 12
+
+
+def build(root: Path) -> dict[str, Any]:
+    data = root / "data"
+    (data / "keys").mkdir(parents=True)
+    (data / "log" / DEVICE.hex()).mkdir(parents=True)
+    (root / "state").mkdir(parents=True)
+    (data / "store.json").write_text(json.dumps(
+        {"format": "handful-store", "version": 1, "store": STORE.hex(),
+         "created": "2026-01-01T00:00:00.000Z"}, indent=2) + "\n")
+    kek = passphrase_kek(PASSPHRASE, SALT, ARGON2)
+    (data / "keys" / "passphrase.json").write_text(json.dumps(
+        {"version": 1, "kind": "passphrase", "kdf": "argon2id",
+         "salt": base64.b64encode(SALT).decode(), **ARGON2,
+         "wrapped": wrap(kek, DATA_KEY, "passphrase", STORE, nonce(200))}, indent=2) + "\n")
+    (data / "keys" / "recovery.json").write_text(json.dumps(
+        {"version": 1, "kind": "recovery", "kdf": "hkdf-sha256",
+         "wrapped": wrap(recovery_kek(RECOVERY_RAW, STORE), DATA_KEY, "recovery", STORE,
+                         nonce(201))}, indent=2) + "\n")
+    (root / "state" / "device.json").write_text(json.dumps(
+        {"version": 1, "store": STORE.hex(), "device": DEVICE.hex()}, indent=2) + "\n")
+    aead = AESGCM(derive(DATA_KEY, "record"))
+    segment = SegmentHeader(STORE, DEVICE, 1, 1, bytes(32)).pack()
+    prev = bytes(32)
+    hashes = []
+    for seq, doc in enumerate(EVENTS, start=1):
+        plaintext = ev.encode(ev.parse_event(doc))
+        record = seal(aead, plaintext, associated_data(STORE, DEVICE, 1, seq, prev), nonce(seq))
+        prev = record_hash(record)
+        hashes.append(prev.hex())
+        segment += record
+    (data / "log" / DEVICE.hex() / "00000001.seg").write_bytes(segment)
+    recovery = base64.b32encode(RECOVERY_RAW).decode()
+    return {"passphrase": PASSPHRASE, "data_key": DATA_KEY.hex(),
+            "record_key": derive(DATA_KEY, "record").hex(),
+            "recovery_key": "-".join(recovery[i:i + 4] for i in range(0, 32, 4)),
+            "record_hashes": hashes, "events": EVENTS}
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1])
+    expected = build(target)
+    (target / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False)
+                                          + "\n")
