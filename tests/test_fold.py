@@ -59,12 +59,11 @@ def device_logs(draw: st.DrawFn) -> list[list[ev.Event]]:
     for d in range(draw(st.integers(1, 3))):
         device = f"device{d}"
         log = []
-        for i, fields in enumerate(draw(st.lists(event_fields(), max_size=25))):
+        for i, drawn in enumerate(draw(st.lists(event_fields(), max_size=25))):
             # few distinct instants, so equal timestamps across devices are common
-            fields = {**fields, "id": f"{device}-{i:03d}", "device": device,
+            fields = {**drawn, "id": f"{device}-{i:03d}", "device": device,
                       "ts": at(draw(st.integers(0, 40)) * 24)}
-            fields = {k: v for k, v in fields.items() if v is not None}
-            log.append(ev.parse_event(fields))
+            log.append(ev.parse_event({k: v for k, v in fields.items() if v is not None}))
         logs.append(log)
     return logs
 
