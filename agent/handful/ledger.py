@@ -40,6 +40,16 @@ class EventReducer:
         state.apply(event)
         return event.id
 
+    def add_many(self, state: State, plaintexts: list[bytes]) -> list[str | None]:
+        try:
+            events = ev.decode_stored_many(plaintexts)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return [self.add(state, plaintext) for plaintext in plaintexts]
+        apply = state.apply
+        for event in events:
+            apply(event)
+        return [event.id for event in events]
+
     def merge(self, into: State, other: State) -> State:
         into.merge(other)
         return into

@@ -9,8 +9,10 @@ flush, and each caller returns only once its records are durable.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
+import struct
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -49,6 +51,7 @@ from handful.store.layout import (
 from handful.store.lock import WriterLock
 
 S = TypeVar("S")
+_SEQ_HASH = struct.Struct(">Q32s")
 DEFAULT_SEGMENT_BYTES = 8 << 20
 
 
@@ -59,6 +62,10 @@ class Reducer(Protocol[S]):
 
     def add(self, state: S, plaintext: bytes) -> str | None:
         """Fold one record in; return its event id (None if this version cannot read it)."""
+        ...
+
+    def add_many(self, state: S, plaintexts: list[bytes]) -> list[str | None]:
+        """Fold many records in, in order; their ids as `add` gives them."""
         ...
 
     def merge(self, into: S, other: S) -> S: ...
@@ -96,10 +103,10 @@ def _torn_or_bad(data: bytes, off: int, last: bool) -> bool:
     return not any(data[off:])  # zeros past the end: space the crash left unwritten
 
 
-def read_segment(path: Path, key: bytes, store: bytes, device: bytes, number: int, *,
+def open_segment(path: Path, key: bytes, store: bytes, device: bytes, number: int, *,
                  last: bool, watch_seq: int | None = None, scan: SegmentScan | None = None
-                 ) -> Iterator[tuple[int, bytes]]:
-    """Yield (sequence, plaintext) for each record, verifying as it goes."""
+                 ) -> list[bytes]:
+    """Every record's plaintext, in order, each verified; raises naming the first bad one."""
     scan = scan or SegmentScan(path, number)
     where = str(path)
     try:
@@ -116,18 +123,18 @@ def read_segment(path: Path, key: bytes, store: bytes, device: bytes, number: in
         raise IntegrityError(f"{where}: segment says it is number {header.segment}",
                              path=where, offset=0)
     scan.first_seq, scan.prev_hash, scan.size = header.first_seq, header.prev_hash, len(data)
-    aead = AESGCM(key)
-    decrypt = aead.decrypt
+    decrypt = AESGCM(key).decrypt
+    sha256 = hashlib.sha256
     prefix = AD_PREFIX + store + device + number.to_bytes(4, "big")
+    ad_tail = _SEQ_HASH.pack
     seq, prev = header.first_seq - 1, header.prev_hash
     off, n = HEADER_SIZE, len(data)
-    view = memoryview(data)
     unpack = LENGTH.unpack_from
+    plaintexts: list[bytes] = []
+    push = plaintexts.append
+    # The hot loop of every open: bytes slices beat memoryviews for the AEAD call here.
     while off < n:
-        if n - off < 4:
-            length = -1
-        else:
-            (length,) = unpack(data, off)
+        length = unpack(data, off)[0] if n - off >= 4 else -1
         end = off + 4 + length
         if length < MIN_BODY or length > MAX_BODY or end > n:
             if _torn_or_bad(data, off, last):
@@ -137,20 +144,28 @@ def read_segment(path: Path, key: bytes, store: bytes, device: bytes, number: in
                 f"({length}); the segment is damaged", path=where, seq=seq + 1, offset=off)
         seq += 1
         try:
-            plaintext = decrypt(view[off + 4:off + 16], view[off + 16:end],
-                                prefix + seq.to_bytes(8, "big") + prev)
+            push(decrypt(data[off + 4:off + 16], data[off + 16:end], prefix + ad_tail(seq, prev)))
         except InvalidTag:
             raise IntegrityError(
                 f"{where}: record {seq} at byte {off} fails authentication: it was altered, "
                 "moved, reordered, or a record before it was removed",
                 path=where, seq=seq, offset=off) from None
-        prev = record_hash(view[off:end])
+        prev = sha256(data[off:end]).digest()
         if seq == watch_seq:
             scan.watched_hash = prev
-        scan.records += 1
-        yield seq, plaintext
         off = end
     scan.last_seq, scan.last_hash, scan.end = seq, prev, off
+    scan.records = len(plaintexts)
+    return plaintexts
+
+
+def read_segment(path: Path, key: bytes, store: bytes, device: bytes, number: int, *,
+                 last: bool) -> Iterator[tuple[int, bytes]]:
+    """(sequence, plaintext) of each record of one segment, verified."""
+    scan = SegmentScan(path, number)
+    plaintexts = open_segment(path, key, store, device, number, last=last, scan=scan)
+    for index, plaintext in enumerate(plaintexts):
+        yield scan.first_seq + index, plaintext
 
 
 def _fold_segment(job: tuple[Path, bytes, bytes, bytes, int, bool, int | None, Reducer[Any]]
@@ -158,18 +173,13 @@ def _fold_segment(job: tuple[Path, bytes, bytes, bytes, int, bool, int | None, R
     """One segment verified and folded: the unit of work for the parallel open."""
     path, key, store, device, number, last, watch, reducer = job
     scan = SegmentScan(path, number)
+    plaintexts = open_segment(path, key, store, device, number, last=last, watch_seq=watch,
+                              scan=scan)
     state = reducer.new()
-    add = reducer.add
-    ids: list[str] = []
-    push = ids.append
-    for _seq, plaintext in read_segment(path, key, store, device, number, last=last,
-                                        watch_seq=watch, scan=scan):
-        ident = add(state, plaintext)
-        if ident is None:
-            scan.unreadable += 1
-        else:
-            push(ident)
-    return scan, state, "\n".join(ids)
+    ids = reducer.add_many(state, plaintexts)
+    known = [ident for ident in ids if ident is not None]
+    scan.unreadable = len(ids) - len(known)
+    return scan, state, "\n".join(known)
 
 
 @dataclass
