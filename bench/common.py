@@ -1,11 +1,15 @@
-"""Shared pieces of the benchmarks: a store in a temp folder and a realistic event mix."""
+"""Shared pieces of the benchmarks: a store in a temp folder, a realistic event mix, and a
+CPU reference figure (this machine's speed varies from minute to minute; the reference lets
+two runs be compared)."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import statistics
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,22 @@ def emit(**figures: Any) -> None:
     print(json.dumps(figures), flush=True)
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop (best of 3): how fast this core is right now."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {"best": round(min(samples), 3), "median": round(statistics.median(samples), 3)}
+
+
 def make_store(root: Path) -> Paths:
     os.environ["HANDFUL_HOME"] = str(root)
     os.environ["HANDFUL_PASSPHRASE"] = PASSPHRASE
@@ -33,22 +53,22 @@ def make_store(root: Path) -> Paths:
 
 
 def event_mix(first: int, n: int, total: int, device: str) -> list[ev.Event]:
-    """Events first..first+n of `total` spread over three years of a busy user: mostly
-    visits, some posts and comments, joins and results."""
-    rng = random.Random(0)
+    """Events first..first+n of `total`, spread over three years of a busy user: mostly
+    visits, some posts and comments, joins and results, in sixty groups."""
+    groups_rng = random.Random(0)
+    groups = [{"platform": groups_rng.choice(["linkedin", "facebook"]), "id": str(100000 + g),
+               "name": f"Group number {g}"} for g in range(60)]
+    rng = random.Random(first)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     span = 3 * 365 * 24 * 3600
-    groups = [{"platform": rng.choice(["linkedin", "facebook"]), "id": str(100000 + g),
-               "name": f"Group number {g}"} for g in range(60)]
-    rng.seed(first)
     kinds = ["visit"] * 14 + ["post", "comment", "reaction", "reaction", "referral_given",
                               "meeting"]
     out: list[ev.Event] = []
     for i in range(first, first + n):
         ts = (start + timedelta(seconds=span * i // total)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        group = rng.choice(groups)
+        base = {"id": f"b{i:09d}-{device[:8]}", "ts": ts, "device": device,
+                "group": rng.choice(groups)}
         roll = rng.random()
-        base = {"id": f"b{i:09d}-{device[:8]}", "ts": ts, "device": device, "group": group}
         if roll < 0.9:
             kind = rng.choice(kinds)
             doc: dict[str, Any] = {**base, "type": "engagement", "kind": kind}

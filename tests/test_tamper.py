@@ -173,3 +173,34 @@ def test_an_older_copy_of_a_middle_segment(store: Home, in_process: Home) -> Non
     assert len(segments) >= 3 and second_early is not None
     segments[1].write_bytes(second_early)
     assert_verify_names(store, segments[2], "does not follow segment 2")
+
+
+def test_the_parallel_open_sees_what_the_sequential_one_sees(store: Home, in_process: Home
+                                                             ) -> None:
+    from tests.test_fold import canonical
+
+    opener = Opener(store.root)
+    with opener.ledger(write=True, max_segment=2000) as ledger:
+        for n in range(60):
+            engagement(ledger, f"note {n}")
+    assert len(opener.segments()) >= 6
+    from handful.ledger import EventReducer
+    from handful.store.log import EventLog
+
+    def open_log(parallel: bool) -> str:
+        log = EventLog.open(opener.paths, EventReducer(), opener.key, ident=opener.ident,
+                            parallel=parallel)
+        with log:
+            assert log.state.events == 60
+            return canonical(log.state)
+
+    assert open_log(True) == open_log(False)
+    middle = opener.segments()[3]
+    data = bytearray(middle.read_bytes())
+    data[-5] ^= 0x01
+    middle.write_bytes(bytes(data))
+    for parallel in (True, False):
+        with pytest.raises(IntegrityError) as caught:
+            EventLog.open(opener.paths, EventReducer(), opener.key, ident=opener.ident,
+                          parallel=parallel)
+        assert caught.value.path == str(middle)

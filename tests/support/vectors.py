@@ -13,7 +13,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from handful.domain import events as ev
-from handful.store.format import SegmentHeader, associated_data, record_hash, seal
+from handful.store.format import SegmentHeader, associated_data, record_tag, seal
 from handful.store.keys import ARGON2, derive, passphrase_kek, recovery_kek, wrap
 
 STORE = bytes(range(16))
@@ -58,13 +58,13 @@ def build(root: Path) -> dict[str, Any]:
     (root / "state" / "device.json").write_text(json.dumps(
         {"version": 1, "store": STORE.hex(), "device": DEVICE.hex()}, indent=2) + "\n")
     aead = AESGCM(derive(DATA_KEY, "record"))
-    segment = SegmentHeader(STORE, DEVICE, 1, 1, bytes(32)).pack()
-    prev = bytes(32)
+    segment = SegmentHeader(STORE, DEVICE, 1, 1, bytes(16)).pack()
+    prev = bytes(16)
     hashes = []
     for seq, doc in enumerate(EVENTS, start=1):
         plaintext = ev.encode(ev.parse_event(doc))
         record = seal(aead, plaintext, associated_data(STORE, DEVICE, 1, seq, prev), nonce(seq))
-        prev = record_hash(record)
+        prev = record_tag(record)
         hashes.append(prev.hex())
         segment += record
     (data / "log" / DEVICE.hex() / "00000001.seg").write_bytes(segment)
@@ -72,7 +72,7 @@ def build(root: Path) -> dict[str, Any]:
     return {"passphrase": PASSPHRASE, "data_key": DATA_KEY.hex(),
             "record_key": derive(DATA_KEY, "record").hex(),
             "recovery_key": "-".join(recovery[i:i + 4] for i in range(0, 32, 4)),
-            "record_hashes": hashes, "events": EVENTS}
+            "record_tages": hashes, "events": EVENTS}
 
 
 if __name__ == "__main__":

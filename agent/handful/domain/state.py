@@ -70,7 +70,7 @@ def _later(a: tuple[OrderKey, Any] | None, b: tuple[OrderKey, Any] | None
     return a if a[0] >= b[0] else b
 
 
-@dataclass
+@dataclass(slots=True)
 class GroupState:
     key: str
     platform: str
@@ -133,14 +133,18 @@ class GroupState:
             mine = self.member_evidence.get(day_text)
             if mine is None or ts < mine:
                 self.member_evidence[day_text] = ts
-        self.left_at = sorted(set(self.left_at + other.left_at), key=lambda x: x[0])
-        self.declined_at = sorted(set(self.declined_at + other.declined_at), key=lambda x: x[0])
+        if other.left_at:
+            self.left_at = sorted(set(self.left_at + other.left_at), key=lambda x: x[0])
+        if other.declined_at:
+            self.declined_at = sorted(set(self.declined_at + other.declined_at),
+                                      key=lambda x: x[0])
         self.intercepted += other.intercepted
         self.last_seen = max(self.last_seen, other.last_seen)
+        days = self.days
         for day, counts in other.days.items():
-            mine_counts = self.days.get(day)
+            mine_counts = days.get(day)
             if mine_counts is None:
-                self.days[day] = list(counts)
+                days[day] = list(counts)
             else:
                 for i, value in enumerate(counts):
                     mine_counts[i] += value
@@ -218,10 +222,10 @@ class State:
         name = group.name
         if name is not None:
             current = gs.name
-            if current is None or ts >= current[0][0]:
-                order = (ts, event.device, event.id)
-                if current is None or order > current[0]:
-                    gs.name = (order, name)
+            if current is None or ts > current[0][0]:
+                gs.name = ((ts, event.device, event.id), name)
+            elif ts == current[0][0] and (ts, event.device, event.id) > current[0]:
+                gs.name = ((ts, event.device, event.id), name)
         if group.url is not None:
             order = (ts, event.device, event.id)
             if gs.url is None or order > gs.url[0]:

@@ -2,7 +2,7 @@
 
 Segment file `log/<device>/<segment:08d>.seg`:
 
-    header (92 bytes)
+    header (76 bytes)
       0  8  magic  b"HNDFLOG\\0"
       8  2  format version, u16 big-endian (1)
      10  2  flags, u16 (0)
@@ -10,21 +10,23 @@ Segment file `log/<device>/<segment:08d>.seg`:
      28 16  device id
      44  4  segment number, u32 (1-based)
      48  8  sequence number of the segment's first record, u64 (1-based, per device)
-     56 32  hash of the record before this segment (zeros before the device's first)
-     88  4  CRC-32 of bytes 0..87
+     56 16  tag of the record before this segment (zeros before the device's first)
+     72  4  CRC-32 of bytes 0..71
     records, each
       0  4  L = length of what follows, u32
       4 12  nonce (random)
      16 L-12  AES-256-GCM ciphertext of the event's JSON, then its 16-byte tag
 
-Associated data of a record (82 bytes): b"HNDF", version u16, store id, device id,
-segment u32, sequence u64, previous record's hash. A record's hash is SHA-256 of its bytes
-(length prefix included).
+Associated data of a record (66 bytes): b"HNDF", version u16, store id, device id,
+segment u32, sequence u64, and the previous record's tag. The tag (the record's last 16
+bytes) is AES-GCM's authenticator of that record: a keyed hash of its ciphertext and its own
+associated data, so each record's tag covers the whole chain before it. It stands where a
+SHA-256 of the record would, at no extra cost: hashing every record again took 15% of a
+full read.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 import zlib
@@ -36,7 +38,7 @@ from handful.errors import IntegrityError
 
 MAGIC = b"HNDFLOG\x00"
 VERSION = 1
-HEADER = struct.Struct(">8sHH16s16sIQ32s")
+HEADER = struct.Struct(">8sHH16s16sIQ16s")
 HEADER_SIZE = HEADER.size + 4  # + CRC-32
 LENGTH = struct.Struct(">I")
 NONCE_SIZE = 12
@@ -45,7 +47,7 @@ MIN_BODY = NONCE_SIZE + TAG_SIZE
 MAX_PLAINTEXT = 1 << 20  # one event is far smaller; a larger length is corruption
 MAX_BODY = MAX_PLAINTEXT + MIN_BODY
 AD_PREFIX = b"HNDF" + struct.pack(">H", VERSION)
-ZERO_HASH = bytes(32)
+ZERO_TAG = bytes(TAG_SIZE)
 _AD_TAIL = struct.Struct(">IQ")
 
 
@@ -55,12 +57,12 @@ class SegmentHeader:
     device: bytes
     segment: int
     first_seq: int
-    prev_hash: bytes
+    prev_tag: bytes
     version: int = VERSION
 
     def pack(self) -> bytes:
         head = HEADER.pack(MAGIC, self.version, 0, self.store, self.device, self.segment,
-                           self.first_seq, self.prev_hash)
+                           self.first_seq, self.prev_tag)
         return head + LENGTH.pack(zlib.crc32(head))
 
 
@@ -68,7 +70,7 @@ def unpack_header(data: bytes, path: str) -> SegmentHeader:
     if len(data) < HEADER_SIZE:
         raise IntegrityError(f"{path}: segment header is cut short ({len(data)} bytes)",
                              path=path, offset=0)
-    magic, version, _flags, store, device, segment, first_seq, prev_hash = HEADER.unpack_from(data)
+    magic, version, _flags, store, device, segment, first_seq, prev_tag = HEADER.unpack_from(data)
     if magic != MAGIC:
         raise IntegrityError(f"{path}: not a Handful segment (bad magic)", path=path, offset=0)
     (crc,) = LENGTH.unpack_from(data, HEADER.size)
@@ -77,12 +79,12 @@ def unpack_header(data: bytes, path: str) -> SegmentHeader:
     if version != VERSION:
         raise IntegrityError(f"{path}: segment format version {version} is not supported "
                              f"(this Handful reads version {VERSION})", path=path, offset=0)
-    return SegmentHeader(store, device, segment, first_seq, prev_hash, version)
+    return SegmentHeader(store, device, segment, first_seq, prev_tag, version)
 
 
-def associated_data(store: bytes, device: bytes, segment: int, seq: int, prev_hash: bytes
+def associated_data(store: bytes, device: bytes, segment: int, seq: int, prev_tag: bytes
                     ) -> bytes:
-    return AD_PREFIX + store + device + _AD_TAIL.pack(segment, seq) + prev_hash
+    return AD_PREFIX + store + device + _AD_TAIL.pack(segment, seq) + prev_tag
 
 
 def seal(aead: AESGCM, plaintext: bytes, ad: bytes, nonce: bytes | None = None) -> bytes:
@@ -96,5 +98,6 @@ def seal(aead: AESGCM, plaintext: bytes, ad: bytes, nonce: bytes | None = None) 
     return LENGTH.pack(len(body)) + body
 
 
-def record_hash(record: bytes | memoryview) -> bytes:
-    return hashlib.sha256(record).digest()
+def record_tag(record: bytes) -> bytes:
+    """The record's AES-GCM tag: what the next record's associated data binds."""
+    return record[-TAG_SIZE:]

@@ -115,19 +115,19 @@ class Head:
 
     segment: int
     seq: int
-    hash: bytes
+    tag: bytes
 
     @staticmethod
     def path(paths: Paths) -> Path:
         return paths.state / "head.json"
 
     def _mac(self, key: bytes, ident: DeviceIdentity) -> str:
-        text = f"{ident.store.hex()}|{ident.name}|{self.segment}|{self.seq}|{self.hash.hex()}"
+        text = f"{ident.store.hex()}|{ident.name}|{self.segment}|{self.seq}|{self.tag.hex()}"
         return hmac.new(key, text.encode(), sha256).hexdigest()
 
     def save(self, paths: Paths, files: Files, key: bytes, ident: DeviceIdentity) -> None:
         doc = {"version": 1, "store": ident.store.hex(), "device": ident.name,
-               "segment": self.segment, "seq": self.seq, "hash": self.hash.hex(),
+               "segment": self.segment, "seq": self.seq, "tag": self.tag.hex(),
                "mac": self._mac(key, ident)}
         files.replace(self.path(paths), json.dumps(doc).encode() + b"\n")
 
@@ -138,7 +138,7 @@ class Head:
         if doc is None:
             return None
         try:
-            head = cls(int(doc["segment"]), int(doc["seq"]), bytes.fromhex(doc["hash"]))
+            head = cls(int(doc["segment"]), int(doc["seq"]), bytes.fromhex(doc["tag"]))
             same = doc["store"] == ident.store.hex() and doc["device"] == ident.name
             good = same and hmac.compare_digest(str(doc["mac"]), head._mac(key, ident))
         except (KeyError, ValueError, TypeError):
