@@ -1,7 +1,9 @@
 """Open + verify + fold of a log of N events: time and peak memory, in a fresh process each
 time (as a CLI command or the agent's start would see it).
 
-One event per record, as the agent writes them. Prints one JSON line per size and mode.
+One event per record, as the agent writes them. Prints one JSON line per size and mode:
+cold (no checkpoint: every event decoded and folded) and warm (the checkpoint the last
+writer left; every record is still decrypted and verified, only newer ones folded).
 Usage: python bench/log_open.py [--runs K] [SIZE ...]   (default: 100000 1000000, K=3)
 Target (issue 2): 1M events in <= 2 s with <= 300 MB peak RSS.
 """
@@ -31,7 +33,8 @@ paths = Paths.from_env()
 t1 = time.perf_counter()
 key = unlock(paths, StoreMeta.load(paths), DeviceIdentity.load(paths))
 t2 = time.perf_counter()
-ledger = Ledger.open(paths, parallel={"auto": None, "on": True, "off": False}[sys.argv[1]])
+ledger = Ledger.open(paths, parallel={"auto": None, "on": True, "off": False}[sys.argv[1]],
+                     checkpoint=sys.argv[2] == "warm")
 t3 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "unlock_s": t2 - t1, "open_s": t3 - t2,
                   "events": ledger.state.events,
@@ -40,10 +43,11 @@ print(json.dumps({"import_s": t1 - t0, "unlock_s": t2 - t1, "open_s": t3 - t2,
 """
 
 
-def measure(root: Path, mode: str) -> dict[str, float]:
+def measure(root: Path, mode: str, start: str) -> dict[str, float]:
     env = {**os.environ, "HANDFUL_HOME": str(root), "HANDFUL_PASSPHRASE": PASSPHRASE,
            "PYTHONPATH": str(ROOT / "agent")}
-    out = subprocess.run([sys.executable, "-c", MEASURE, mode], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", MEASURE, mode, start], env=env,
+                         capture_output=True,
                          text=True, check=True).stdout
     result: dict[str, float] = json.loads(out)
     return result
@@ -71,10 +75,12 @@ def main() -> None:
             root = Path(tmp)
             generate(root, size)
             log_bytes = sum(p.stat().st_size for p in (root / "data" / "log").rglob("*.seg"))
-            for mode in ("auto", "off"):
-                runs = [measure(root, mode) for _ in range(args.runs)]
+            # cold: every event folded (a first open); warm: folded up to the checkpoint the
+            # last writer left, every record still verified
+            for start, mode in (("cold", "auto"), ("cold", "off"), ("warm", "auto")):
+                runs = [measure(root, mode, start) for _ in range(args.runs)]
                 assert all(r["events"] == size for r in runs)
-                emit(bench="open_verify_fold", events=size, parallel=mode,
+                emit(bench="open_verify_fold", events=size, start=start, parallel=mode,
                      log_mb=round(log_bytes / 2**20, 1),
                      open_s=summary([r["open_s"] for r in runs]),
                      unlock_s=summary([r["unlock_s"] for r in runs]),

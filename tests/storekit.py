@@ -22,10 +22,12 @@ class Opener:
         self.key = unlock(self.paths, meta, self.ident)
 
     def log(self, *, write: bool = False, files: Files | None = None,
-            max_segment: int = 8 << 20) -> EventLog[State]:
+            max_segment: int = 8 << 20, parallel: bool = False, checkpoint: bool = True,
+            checkpoint_after: int = 2000) -> EventLog[State]:
         return EventLog.open(self.paths, EventReducer(), self.key, ident=self.ident,
                              write=write, files=files, max_segment=max_segment,
-                             parallel=False, lock_timeout=1.0)
+                             parallel=parallel, lock_timeout=1.0, checkpoint=checkpoint,
+                             checkpoint_after=checkpoint_after)
 
     def ledger(self, **kw: object) -> Ledger:
         return Ledger(self.log(**kw), self.ident)  # type: ignore[arg-type]

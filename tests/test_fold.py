@@ -81,6 +81,7 @@ def test_any_interleaving_that_keeps_each_devices_order_gives_the_same_state(
         interleaved.append(logs[d][cursors[d]])
         cursors[d] += 1
     assert canonical(fold(interleaved)) == expected
+    assert fold(interleaved) == fold(e for log in logs for e in log)  # the very same state
 
 
 @settings(max_examples=200, deadline=None)
@@ -95,6 +96,7 @@ def test_partial_states_merge_into_the_whole(logs: list[list[ev.Event]],
         merged.merge(fold(events[start:cut]))
         start = cut
     assert canonical(merged) == canonical(fold(events))
+    assert merged == fold(events)
 
 
 def make(type_name: str, hours: int, /, device: str = "d1", **fields: Any) -> ev.Event:

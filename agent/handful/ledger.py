@@ -15,6 +15,7 @@ import msgspec
 
 from handful import clock
 from handful.domain import events as ev
+from handful.domain import snapshot
 from handful.domain.state import State
 from handful.errors import HandfulError, KeyUnavailable, NotInitialised, UsageError
 from handful.paths import Paths, private_dir
@@ -24,6 +25,13 @@ from handful.store.layout import DeviceIdentity, StoreMeta
 from handful.store.log import DEFAULT_SEGMENT_BYTES, EventLog, list_devices
 
 _plain = msgspec.json.Decoder()
+
+
+class _Id(msgspec.Struct):
+    id: str
+
+
+_ids = msgspec.json.Decoder(list[_Id])
 
 
 class EventReducer:
@@ -40,19 +48,33 @@ class EventReducer:
         state.apply(event)
         return event.id
 
-    def add_many(self, state: State, plaintexts: list[bytes]) -> list[str | None]:
+    def add_many(self, state: State, plaintexts: list[bytes]) -> tuple[list[str], int]:
         try:
             events = ev.decode_stored_many(plaintexts)
         except (msgspec.ValidationError, msgspec.DecodeError):
-            return [self.add(state, plaintext) for plaintext in plaintexts]
+            ids = [self.add(state, plaintext) for plaintext in plaintexts]
+            known = [ident for ident in ids if ident is not None]
+            return known, len(ids) - len(known)
         apply = state.apply
         for event in events:
             apply(event)
-        return [event.id for event in events]
+        return [event.id for event in events], 0
+
+    def ids_of(self, plaintexts: list[bytes]) -> list[str]:
+        try:
+            return [record.id for record in _ids.decode(b"[" + b",".join(plaintexts) + b"]")]
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return []  # only dedup hints: a record without a readable id cannot be retried
 
     def merge(self, into: State, other: State) -> State:
         into.merge(other)
         return into
+
+    def dump(self, state: State) -> bytes:
+        return snapshot.dump(state)
+
+    def load(self, data: bytes) -> State:
+        return snapshot.load(data)
 
 
 def _passphrase() -> str | None:
@@ -90,7 +112,7 @@ class Ledger:
     @classmethod
     def open(cls, paths: Paths | None = None, *, write: bool = False, files: Files | None = None,
              max_segment: int = DEFAULT_SEGMENT_BYTES, parallel: bool | None = None,
-             lock_timeout: float = 5.0) -> Ledger:
+             lock_timeout: float = 5.0, checkpoint: bool = True) -> Ledger:
         paths = paths or Paths.from_env()
         meta = StoreMeta.load(paths)
         ident = _identity(paths, meta)
@@ -100,7 +122,7 @@ class Ledger:
         key = unlock(paths, meta, ident)
         log = EventLog.open(paths, EventReducer(), key, ident=ident, write=write, files=files,
                             max_segment=max_segment, parallel=parallel,
-                            lock_timeout=lock_timeout)
+                            lock_timeout=lock_timeout, checkpoint=checkpoint)
         return cls(log, ident)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ states folded apart (one per segment, one per device) merge into the same whole.
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -134,10 +135,9 @@ class GroupState:
             if mine is None or ts < mine:
                 self.member_evidence[day_text] = ts
         if other.left_at:
-            self.left_at = sorted(set(self.left_at + other.left_at), key=lambda x: x[0])
+            self.left_at = sorted(self.left_at + other.left_at, key=_left_key)
         if other.declined_at:
-            self.declined_at = sorted(set(self.declined_at + other.declined_at),
-                                      key=lambda x: x[0])
+            self.declined_at = sorted(self.declined_at + other.declined_at)
         self.intercepted += other.intercepted
         self.last_seen = max(self.last_seen, other.last_seen)
         days = self.days
@@ -148,6 +148,10 @@ class GroupState:
             else:
                 for i, value in enumerate(counts):
                     mine_counts[i] += value
+
+
+def _left_key(item: tuple[str, str | None]) -> tuple[str, str]:
+    return item[0], item[1] or ""
 
 
 def _tidy(value: float) -> float:
@@ -222,9 +226,8 @@ class State:
         name = group.name
         if name is not None:
             current = gs.name
-            if current is None or ts > current[0][0]:
-                gs.name = ((ts, event.device, event.id), name)
-            elif ts == current[0][0] and (ts, event.device, event.id) > current[0]:
+            if current is None or ts > current[0][0] or (
+                    ts == current[0][0] and (ts, event.device, event.id) > current[0]):
                 gs.name = ((ts, event.device, event.id), name)
         if group.url is not None:
             order = (ts, event.device, event.id)
@@ -254,7 +257,7 @@ class State:
             self.score.attempts_by_week[week] = self.score.attempts_by_week.get(week, 0) + 1
         elif isinstance(event, JoinDeclined):
             gs.decision = _later(gs.decision, (order, "declined"))
-            gs.declined_at.append((ts, tuple(event.reasons)))
+            insort(gs.declined_at, (ts, tuple(event.reasons)))
             self.score.declined += 1
         elif isinstance(event, JoinDeferred):
             gs.decision = _later(gs.decision, (order, "deferred"))
@@ -274,7 +277,7 @@ class State:
             gs.membership = _later(gs.membership, (order, "requested"))
         elif isinstance(event, Left):
             gs.membership = _later(gs.membership, (order, "left"))
-            gs.left_at.append((ts, event.note))
+            insort(gs.left_at, (ts, event.note), key=_left_key)
             self.score.left += 1
         elif isinstance(event, ReviewDecision):
             gs.review = _later(gs.review, (order, event.decision))

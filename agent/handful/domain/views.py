@@ -29,9 +29,8 @@ def group_view(gs: GroupState, now: datetime) -> dict[str, Any]:
         "figures": {str(days): gs.figures(days, today) for days in WINDOWS},
         "commitment": commitment,
         "history": {
-            "declined": [{"ts": ts, "reasons": list(r)} for ts, r in sorted(gs.declined_at)],
-            "left": [{"ts": ts, "note": note} for ts, note in sorted(gs.left_at,
-                                                                      key=lambda x: x[0])],
+            "declined": [{"ts": ts, "reasons": list(r)} for ts, r in gs.declined_at],
+            "left": [{"ts": ts, "note": note} for ts, note in gs.left_at],
             "intercepted": gs.intercepted,
         },
         "last_review": gs.review[1] if gs.review else None,

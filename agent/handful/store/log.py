@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from handful.errors import IntegrityError, StorageFailure
 from handful.paths import Paths, private_dir
+from handful.store.checkpoint import Checkpoint
 from handful.store.files import Files, remove_stale_temps
 from handful.store.format import (
     AD_PREFIX,
@@ -54,6 +55,7 @@ from handful.store.lock import WriterLock
 S = TypeVar("S")
 _SEQ_TAG = struct.Struct(">Q16s")
 DEFAULT_SEGMENT_BYTES = 8 << 20
+CHECKPOINT_AFTER = 2000  # events folded since the last checkpoint before a new one is kept
 
 
 class Reducer(Protocol[S]):
@@ -65,11 +67,21 @@ class Reducer(Protocol[S]):
         """Fold one record in; return its event id (None if this version cannot read it)."""
         ...
 
-    def add_many(self, state: S, plaintexts: list[bytes]) -> list[str | None]:
-        """Fold many records in, in order; their ids as `add` gives them."""
+    def add_many(self, state: S, plaintexts: list[bytes]) -> tuple[list[str], int]:
+        """Fold many records in; the ids of those read, and how many this version cannot."""
+        ...
+
+    def ids_of(self, plaintexts: list[bytes]) -> list[str]:
+        """The event ids of records already folded into a checkpoint."""
         ...
 
     def merge(self, into: S, other: S) -> S: ...
+
+    def dump(self, state: S) -> bytes: ...
+
+    def load(self, data: bytes) -> S:
+        """A dumped state; ValueError if it cannot be read."""
+        ...
 
 
 @dataclass
@@ -84,7 +96,8 @@ class SegmentScan:
     size: int = 0
     records: int = 0
     unreadable: int = 0
-    watched_tag: bytes | None = None
+    folded: int = 0   # records folded in full (not covered by the checkpoint)
+    watched: dict[int, bytes] = field(default_factory=dict)  # sequence -> tag, as asked
 
     @property
     def torn(self) -> int:
@@ -105,8 +118,8 @@ def _torn_or_bad(data: bytes, off: int, last: bool) -> bool:
 
 
 def open_segment(path: Path, key: bytes, store: bytes, device: bytes, number: int, *,
-                 last: bool, watch_seq: int | None = None, scan: SegmentScan | None = None
-                 ) -> list[bytes]:
+                 last: bool, watch: frozenset[int] = frozenset(),
+                 scan: SegmentScan | None = None) -> list[bytes]:
     """Every record's plaintext, in order, each verified; raises naming the first bad one."""
     scan = scan or SegmentScan(path, number)
     where = str(path)
@@ -132,27 +145,30 @@ def open_segment(path: Path, key: bytes, store: bytes, device: bytes, number: in
     unpack = LENGTH.unpack_from
     plaintexts: list[bytes] = []
     push = plaintexts.append
-    # The hot loop of every open: bytes slices beat memoryviews for the AEAD call here.
+    # The hot loop of every open (bytes slices beat memoryviews for the AEAD call here).
     while off < n:
-        length = unpack(data, off)[0] if n - off >= 4 else -1
-        end = off + 4 + length
-        if length < MIN_BODY or length > MAX_BODY or end > n:
+        body = off + 4
+        try:
+            end = body + unpack(data, off)[0]
+        except struct.error:  # fewer than 4 bytes left
+            end = -1
+        if not body + MIN_BODY <= end <= n or end - body > MAX_BODY:
             if _torn_or_bad(data, off, last):
                 break
             raise IntegrityError(
                 f"{where}: record {seq + 1} at byte {off} has an impossible length "
-                f"({length}); the segment is damaged", path=where, seq=seq + 1, offset=off)
+                f"({end - body}); the segment is damaged", path=where, seq=seq + 1, offset=off)
         seq += 1
         try:
-            push(decrypt(data[off + 4:off + 16], data[off + 16:end], prefix + ad_tail(seq, prev)))
+            push(decrypt(data[body:body + 12], data[body + 12:end], prefix + ad_tail(seq, prev)))
         except InvalidTag:
             raise IntegrityError(
                 f"{where}: record {seq} at byte {off} fails authentication: it was altered, "
                 "moved, reordered, or a record before it was removed",
                 path=where, seq=seq, offset=off) from None
         prev = data[end - TAG_SIZE:end]
-        if seq == watch_seq:
-            scan.watched_tag = prev
+        if seq in watch:
+            scan.watched[seq] = prev
         off = end
     scan.last_seq, scan.last_tag, scan.end = seq, prev, off
     scan.records = len(plaintexts)
@@ -168,7 +184,8 @@ def read_segment(path: Path, key: bytes, store: bytes, device: bytes, number: in
         yield scan.first_seq + index, plaintext
 
 
-_Job = tuple[Path, bytes, bytes, bytes, int, bool, int | None, "Reducer[Any]"]
+# path, key, store, device, segment, last?, sequences to watch, folded up to, reducer
+_Job = tuple[Path, bytes, bytes, bytes, int, bool, frozenset[int], int, "Reducer[Any]"]
 
 
 def _fold_segments(jobs: list[_Job]) -> tuple[list[tuple[SegmentScan, str]], Any]:
@@ -186,14 +203,17 @@ def _fold_run(jobs: list[_Job]) -> tuple[list[tuple[SegmentScan, str]], Any]:
     reducer = jobs[0][-1]
     state = reducer.new()
     scans = []
-    for path, key, store, device, number, last, watch, _ in jobs:
+    for path, key, store, device, number, last, watch, folded_to, _ in jobs:
         scan = SegmentScan(path, number)
-        plaintexts = open_segment(path, key, store, device, number, last=last, watch_seq=watch,
+        plaintexts = open_segment(path, key, store, device, number, last=last, watch=watch,
                                   scan=scan)
-        ids = reducer.add_many(state, plaintexts)
-        known = [ident for ident in ids if ident is not None]
-        scan.unreadable = len(ids) - len(known)
-        scans.append((scan, "\n".join(known)))
+        done = max(0, min(len(plaintexts), folded_to - scan.first_seq + 1))
+        ids = reducer.ids_of(plaintexts[:done]) if done else []
+        if done < len(plaintexts):
+            fresh, scan.unreadable = reducer.add_many(state, plaintexts[done:])
+            ids += fresh
+            scan.folded = len(plaintexts) - done
+        scans.append((scan, "\n".join(ids)))
     return scans, state
 
 
@@ -248,6 +268,10 @@ def list_devices(log_dir: Path) -> list[DeviceLog]:
     return devices
 
 
+def _watched(dev: DeviceLog, seq: int) -> bytes | None:
+    return next((s.watched[seq] for s in dev.scans if seq in s.watched), None)
+
+
 def _check_numbers(dev: DeviceLog) -> None:
     for expected, number in enumerate(dev.segments, start=1):
         if number != expected:
@@ -285,12 +309,15 @@ class EventLog(Generic[S]):
         self.max_segment = max_segment
         self._key = derive(data_key, "record")
         self._head_key = derive(data_key, "head mac")
+        self._checkpoint_key = derive(data_key, "checkpoint")
         self._aead = AESGCM(self._key)
         self.state: S = reducer.new()
         self.devices: list[DeviceLog] = []
         self.repairs: list[str] = []   # what open mended (a cut torn tail), for the user
         self.warnings: list[str] = []
         self.unreadable = 0
+        self.folded = 0  # events folded in full since the checkpoint: worth a new one?
+        self.checkpoint_after = CHECKPOINT_AFTER
         self._id_blobs: list[str] = []
         self._ids: set[str] | None = None
         self._lock: WriterLock | None = None
@@ -310,9 +337,11 @@ class EventLog(Generic[S]):
     def open(cls, paths: Paths, reducer: Reducer[S], data_key: bytes, *,
              ident: DeviceIdentity | None, write: bool = False, files: Files | None = None,
              max_segment: int = DEFAULT_SEGMENT_BYTES, lock_timeout: float = 5.0,
-             parallel: bool | None = None) -> EventLog[S]:
+             parallel: bool | None = None, checkpoint: bool = True,
+             checkpoint_after: int = CHECKPOINT_AFTER) -> EventLog[S]:
         meta = StoreMeta.load(paths)
         log = cls(paths, reducer, meta, data_key, ident, files or Files(), max_segment)
+        log.checkpoint_after = checkpoint_after
         if write:
             if ident is None:
                 raise IntegrityError("this machine has no device id; run `handful init`")
@@ -320,29 +349,33 @@ class EventLog(Generic[S]):
             log._lock = WriterLock(paths.state / "writer.lock")
             log._lock.acquire(lock_timeout)
         try:
-            log._load(write=write, parallel=parallel)
+            log._load(write=write, parallel=parallel, use_checkpoint=checkpoint)
             if write:
                 log._open_for_append()
+                log._maybe_checkpoint()
         except BaseException:
             log.close()
             raise
         return log
 
-    def _load(self, *, write: bool, parallel: bool | None) -> None:
+    def _load(self, *, write: bool, parallel: bool | None, use_checkpoint: bool = True) -> None:
         log_dir = self.paths.data / "log"
         self.devices = list_devices(log_dir)
         mine = self.ident.name if self.ident else None
         head = Head.load(self.paths, self._head_key, self.ident) if self.ident else None
+        checkpoint = self._checkpoint() if use_checkpoint else None
+        positions = checkpoint[0] if checkpoint else {}
         jobs: list[_Job] = []
         sizes: list[int] = []
         for dev in self.devices:
             _check_numbers(dev)
+            folded_to = positions.get(dev.name, (0, b""))[0]
+            watch = frozenset(seq for seq in (folded_to, head.seq if head and dev.name == mine
+                                              else 0) if seq)
             for number in dev.segments:
                 path = dev.folder / segment_name(number)
-                last = number == dev.segments[-1]
-                watch = head.seq if (head and dev.name == mine) else None
-                jobs.append((path, self._key, self.meta.store, dev.device, number, last, watch,
-                             self.reducer))
+                jobs.append((path, self._key, self.meta.store, dev.device, number,
+                             number == dev.segments[-1], watch, folded_to, self.reducer))
                 try:
                     sizes.append(path.stat().st_size)
                 except OSError:
@@ -351,6 +384,7 @@ class EventLog(Generic[S]):
                 self.warnings.append(f"{dev.folder / name}: not a segment; left alone")
         if parallel is None:
             parallel = _parallel_ok(len(jobs), sum(sizes))
+        self.state = checkpoint[1] if checkpoint else self.reducer.new()
         results: list[tuple[list[tuple[SegmentScan, str]], Any]] = []
         if parallel:
             workers = min(len(jobs), os.cpu_count() or 2)
@@ -362,7 +396,7 @@ class EventLog(Generic[S]):
                     results.append(result)
         elif jobs:
             results = [_fold_segments(jobs)]
-            self.state = results[0][1]
+            self.state = self.reducer.merge(self.state, results[0][1])
         scans = iter([item for run_scans, _ in results for item in run_scans])
         for dev in self.devices:
             for _number in dev.segments:
@@ -370,6 +404,7 @@ class EventLog(Generic[S]):
                 if ids:
                     self._id_blobs.append(ids)
                 self.unreadable += scan.unreadable
+                self.folded += scan.folded
                 if dev.scans:
                     _check_link(dev, dev.scans[-1], scan)
                 elif scan.first_seq != 1 or scan.prev_tag != ZERO_TAG:
@@ -381,9 +416,34 @@ class EventLog(Generic[S]):
         if mine and head and not any(d.name == mine for d in self.devices):
             raise IntegrityError(f"{log_dir / mine}: this machine's log is missing, but "
                                  f"{head.seq} records were written to it", path=str(log_dir))
+        if checkpoint and not self._matches(positions):
+            # The logs no longer hold what the checkpoint folded: fold everything again.
+            self.warnings.append("the checkpoint did not match the log and was rebuilt")
+            self._id_blobs, self.unreadable, self.folded = [], 0, 0
+            return self._load(write=write, parallel=parallel, use_checkpoint=False)
         if self.unreadable:
             self.warnings.append(f"{self.unreadable} events were written by a newer Handful "
                                  "and are kept but not counted")
+        return None
+
+    def _checkpoint(self) -> tuple[dict[str, tuple[int, bytes]], S] | None:
+        if self.ident is None:
+            return None
+        found = Checkpoint.load(self.paths.state, self._checkpoint_key, self.meta.store,
+                                self.ident.device)
+        if found is None:
+            return None
+        try:
+            return found.positions, self.reducer.load(found.state)
+        except ValueError:
+            return None
+
+    def _matches(self, positions: dict[str, tuple[int, bytes]]) -> bool:
+        for dev in self.devices:
+            seq, tag = positions.get(dev.name, (0, b""))
+            if seq and _watched(dev, seq) != tag:
+                return False
+        return all(any(d.name == name for d in self.devices) for name in positions)
 
     def _check_head(self, dev: DeviceLog, head: Head | None) -> None:
         last = dev.last
@@ -394,11 +454,22 @@ class EventLog(Generic[S]):
                 f"{last.path}: this machine's log ends at record {last.last_seq} but record "
                 f"{head.seq} was acknowledged: an older copy was restored or records were lost",
                 path=str(last.path), seq=head.seq)
-        seen = next((s.watched_tag for s in dev.scans if s.watched_tag is not None), None)
-        if seen != head.tag:
+        if _watched(dev, head.seq) != head.tag:
             raise IntegrityError(
                 f"{last.path}: record {head.seq} is not the one this machine wrote (the log was "
                 "replaced)", path=str(last.path), seq=head.seq)
+
+    def save_checkpoint(self) -> None:
+        """Remember the folded state and the positions it covers (writer only)."""
+        if self.ident is None or self._lock is None:
+            return
+        positions = {dev.name: (dev.last.last_seq, dev.last.last_tag)
+                     for dev in self.devices if dev.last is not None}
+        positions[self.ident.name] = (self._seq, self._tag)
+        Checkpoint(positions, self.reducer.dump(self.state)).save(
+            self.paths.state, self.files, self._checkpoint_key, self.meta.store,
+            self.ident.device)
+        self.folded = 0
 
     def _open_for_append(self) -> None:
         assert self.ident is not None
@@ -441,8 +512,14 @@ class EventLog(Generic[S]):
                 self.files.close(self._fd)
         self._fd, self._segment, self._size = fd, number, len(header)
 
+    def _maybe_checkpoint(self) -> None:
+        if self._lock is not None and not self._broken and self.folded >= self.checkpoint_after:
+            with contextlib.suppress(OSError):  # a cache: failing to save it loses nothing
+                self.save_checkpoint()
+
     def close(self) -> None:
         if self._fd is not None:
+            self._maybe_checkpoint()
             with contextlib.suppress(OSError):
                 self.files.close(self._fd)
             self._fd = None
@@ -577,6 +654,7 @@ class EventLog(Generic[S]):
             # A head left behind by a failed save only weakens rollback detection a little.
             Head(self._segment, seq, prev).save(self.paths, self.files, self._head_key, ident)
         add = self.reducer.add
+        self.folded += len(fresh)
         for event_id, plaintext in fresh.items():
             known.add(event_id)
             add(self.state, plaintext)

@@ -1,0 +1,75 @@
+"""The folded state as bytes and back: what a checkpoint keeps so an open need not re-fold
+every event. Plain msgpack of builtins (never pickle); the store encrypts it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from handful.domain.events import JoinJustified
+from handful.domain.state import GroupState, Scoreboard, State
+
+VERSION = 1
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder().decode
+_justified = msgspec.json.Decoder(JoinJustified)
+
+
+def _order(value: Any) -> tuple[str, str, str]:
+    ts, device, ident = value
+    return (str(ts), str(device), str(ident))
+
+
+def _register(value: Any) -> tuple[tuple[str, str, str], Any] | None:
+    return None if value is None else (_order(value[0]), value[1])
+
+
+def dump(state: State) -> bytes:
+    groups = []
+    for g in state.groups.values():
+        commitment = None
+        if g.commitment is not None:
+            commitment = [list(g.commitment[0]), msgspec.json.encode(g.commitment[1])]
+        groups.append([
+            g.key, g.platform, g.ident, g.name, g.url, g.membership, g.decision, commitment,
+            g.review, g.member_evidence, g.left_at, [[ts, list(r)] for ts, r in g.declined_at],
+            g.intercepted, g.last_seen, g.days,
+        ])
+    score = state.score
+    return _encode({
+        "version": VERSION,
+        "groups": groups,
+        "settings": state.settings,
+        "score": [score.intercepted, score.declined, score.deferred, score.justified,
+                  score.joined, score.left, score.attempts_by_week],
+        "events": state.events, "first_ts": state.first_ts, "last_review": state.last_review,
+    })
+
+
+def load(data: bytes) -> State:
+    """The state a checkpoint holds; ValueError if it is not one this version wrote."""
+    try:
+        doc = _decode(data)
+        if doc["version"] != VERSION:
+            raise ValueError(f"checkpoint version {doc['version']}")
+        state = State(events=int(doc["events"]), first_ts=doc["first_ts"],
+                      last_review=doc["last_review"])
+        for (key, platform, ident, name, url, membership, decision, commitment, review,
+             evidence, left_at, declined_at, intercepted, last_seen, days) in doc["groups"]:
+            state.groups[key] = GroupState(
+                key, platform, ident, _register(name), _register(url), _register(membership),
+                _register(decision),
+                None if commitment is None else (_order(commitment[0]),
+                                                 _justified.decode(commitment[1])),
+                _register(review), dict(evidence), [(ts, note) for ts, note in left_at],
+                [(ts, tuple(reasons)) for ts, reasons in declined_at], int(intercepted),
+                str(last_seen), {int(day): [float(v) for v in counts]
+                                 for day, counts in days.items()})
+        for key, value in doc["settings"].items():
+            state.settings[key] = (_order(value[0]), int(value[1]))
+        i, d, f, j, joined, left, weeks = doc["score"]
+        state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks))
+        return state
+    except (KeyError, TypeError, ValueError, msgspec.DecodeError) as error:
+        raise ValueError(f"not a checkpoint this version reads ({error})") from None
