@@ -15,6 +15,7 @@ import os
 import struct
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ from handful.store.lock import WriterLock
 S = TypeVar("S")
 _SEQ_TAG = struct.Struct(">Q16s")
 DEFAULT_SEGMENT_BYTES = 8 << 20
+HEAD_EVERY = 0.05  # seconds: under load the head is saved with at most 20 commits a second
 CHECKPOINT_AFTER = 2000  # events folded since the last checkpoint before a new one is kept
 
 
@@ -327,7 +329,9 @@ class EventLog(Generic[S]):
         self._seq = 0
         self._tag = ZERO_TAG
         self._broken: str | None = None
-        self._cond = threading.Condition()
+        self._head_saved = -HEAD_EVERY  # monotonic time of the last head save
+        self._head_saved_seq = -1
+        self._queue_lock = threading.Lock()
         self._queue: list[_Ticket] = []
         self._committing = False
 
@@ -447,7 +451,7 @@ class EventLog(Generic[S]):
 
     def _check_head(self, dev: DeviceLog, head: Head | None) -> None:
         last = dev.last
-        if head is None or last is None:
+        if head is None or last is None or head.seq == 0:
             return
         if last.last_seq < head.seq:
             raise IntegrityError(
@@ -512,6 +516,17 @@ class EventLog(Generic[S]):
                 self.files.close(self._fd)
         self._fd, self._segment, self._size = fd, number, len(header)
 
+    def _save_head(self) -> None:
+        """Remember the last durable record outside the log. A head behind the log is fine
+        (a crash between the two); one that failed to save only narrows rollback detection."""
+        if self.ident is None or self._seq in (0, self._head_saved_seq):
+            return
+        with contextlib.suppress(OSError):
+            Head(self._segment, self._seq, self._tag).save(self.paths, self.files,
+                                                           self._head_key, self.ident)
+            self._head_saved_seq = self._seq
+        self._head_saved = time.monotonic()
+
     def _maybe_checkpoint(self) -> None:
         if self._lock is not None and not self._broken and self.folded >= self.checkpoint_after:
             with contextlib.suppress(OSError):  # a cache: failing to save it loses nothing
@@ -519,6 +534,8 @@ class EventLog(Generic[S]):
 
     def close(self) -> None:
         if self._fd is not None:
+            if not self._broken:
+                self._save_head()
             self._maybe_checkpoint()
             with contextlib.suppress(OSError):
                 self.files.close(self._fd)
@@ -567,23 +584,32 @@ class EventLog(Generic[S]):
         return self.append_many([(event_id, plaintext)])[0]
 
     def append_many(self, items: Iterable[tuple[str, bytes]]) -> list[bool]:
-        """Append records durably, sharing the write and the flush with concurrent callers."""
+        """Append records durably, sharing the write and the flush with concurrent callers.
+
+        Group commit, leader style: the first caller to find no commit under way writes and
+        flushes everything queued; the others sleep until their ticket is done, or until
+        the leader hands them the next batch. Each wake-up is for one thread, not all."""
         ticket = _Ticket(list(items))
-        with self._cond:
+        with self._queue_lock:
             self._queue.append(ticket)
-            while not ticket.done:
-                if self._committing:
-                    self._cond.wait()
-                    continue
-                self._committing = True
+            lead = not self._committing
+            self._committing = True
+        if not lead:
+            ticket.wake.acquire()  # released by the leader: done, or ours to lead
+        if not ticket.done:  # ours to lead: commit the queue, then pass the role on
+            with self._queue_lock:
                 batch, self._queue = self._queue, []
-                self._cond.release()
-                try:
-                    self._commit(batch)
-                finally:
-                    self._cond.acquire()
-                    self._committing = False
-                    self._cond.notify_all()
+            try:
+                self._commit(batch)
+            finally:
+                with self._queue_lock:
+                    successor = self._queue[0] if self._queue else None
+                    self._committing = successor is not None
+                for other in batch:
+                    if other is not ticket:
+                        other.wake.release()
+                if successor is not None:
+                    successor.wake.release()
         if ticket.error is not None:
             raise ticket.error
         return ticket.result
@@ -650,14 +676,19 @@ class EventLog(Generic[S]):
                                  ) from None
         self._size += len(blob)
         self._seq, self._tag = seq, prev
-        with contextlib.suppress(OSError):
-            # A head left behind by a failed save only weakens rollback detection a little.
-            Head(self._segment, seq, prev).save(self.paths, self.files, self._head_key, ident)
+        if time.monotonic() - self._head_saved >= HEAD_EVERY:
+            self._save_head()
         add = self.reducer.add
         self.folded += len(fresh)
         for event_id, plaintext in fresh.items():
             known.add(event_id)
             add(self.state, plaintext)
+
+
+def _held_lock() -> Any:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
 
 
 @dataclass
@@ -666,6 +697,7 @@ class _Ticket:
     result: list[bool] = field(default_factory=list)
     error: BaseException | None = None
     done: bool = False
+    wake: Any = field(default_factory=_held_lock)  # a lock as a one-shot wake-up: cheapest
 
 
 __all__ = ["EventLog", "Reducer", "SegmentScan", "list_devices", "read_segment"]
