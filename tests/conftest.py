@@ -38,8 +38,10 @@ class Home:
     def run(self, *args: str, input: str | None = None, extra: dict[str, str] | None = None,
             timeout: float = 60) -> Result:
         env = {**self.env, **(extra or {})}
+        self.root.parent.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run([sys.executable, "-m", "handful", *args], capture_output=True,
-                              text=True, env=env, input=input, timeout=timeout, check=False)
+                              text=True, env=env, input=input, timeout=timeout, check=False,
+                              cwd=self.root.parent)
         assert "Traceback" not in proc.stderr, proc.stderr
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -37,8 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="handful",
         description="Keep a handful of LinkedIn and Facebook groups, and go deep in them. "
                     "Data lives under HANDFUL_HOME when set, else your per-user folders.",
-        epilog="Exit status: 0 ok, 1 error, 2 usage, 3 integrity problem, 4 key unavailable, "
-               "5 store busy, 6 storage failure.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="environment:\n"
+               "  HANDFUL_HOME        keep all data, state and config under this folder\n"
+               "  HANDFUL_PASSPHRASE  protect the store with a passphrase (no OS keyring)\n"
+               "  HANDFUL_NOW         an ISO-8601 instant taken as now (tests, demos)\n\n"
+               "exit status: 0 ok, 1 error, 2 usage, 3 integrity problem, 4 key unavailable,\n"
+               "  5 store busy, 6 storage failure\n\n"
+               "docs: docs/cli.md, docs/format.md")
     parser.add_argument("--version", action="version", version=f"handful {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
