@@ -32,6 +32,11 @@ class Opener:
     def ledger(self, **kw: object) -> Ledger:
         return Ledger(self.log(**kw), self.ident)  # type: ignore[arg-type]
 
+    def fill(self, count: int, note: str = "note", **kw: object) -> list[str]:
+        """Append `count` engagement events in one writer session; their ids."""
+        with self.ledger(write=True, **kw) as ledger:
+            return [engagement(ledger, f"{note} {n}") for n in range(count)]
+
     @property
     def folder(self) -> Path:
         assert self.ident is not None

@@ -59,9 +59,7 @@ def assert_verify_names(store: Home, path: Path, *words: str) -> None:
 
 def test_a_bit_flip_anywhere_is_caught(store: Home, in_process: Home) -> None:
     opener = Opener(store.root)
-    with opener.ledger(write=True) as ledger:
-        for n in range(4):
-            engagement(ledger, f"note {n}")
+    opener.fill(4)
     [segment] = opener.segments()
     original = segment.read_bytes()
     for offset in range(len(original)):
@@ -150,9 +148,7 @@ def test_a_whole_device_segment_swapped_for_another_devices(
 
 def test_a_missing_middle_segment(store: Home, in_process: Home) -> None:
     opener = Opener(store.root)
-    with opener.ledger(write=True, max_segment=600) as ledger:
-        for n in range(12):
-            engagement(ledger, f"note {n}")
+    opener.fill(12, max_segment=600)
     segments = opener.segments()
     assert len(segments) >= 3
     segments[1].unlink()
@@ -180,9 +176,7 @@ def test_the_parallel_open_sees_what_the_sequential_one_sees(store: Home, in_pro
     from tests.test_fold import canonical
 
     opener = Opener(store.root)
-    with opener.ledger(write=True, max_segment=2000) as ledger:
-        for n in range(60):
-            engagement(ledger, f"note {n}")
+    opener.fill(60, max_segment=2000)
     assert len(opener.segments()) >= 6
     from handful.ledger import EventReducer
     from handful.store.log import EventLog

@@ -51,9 +51,7 @@ def test_last_record_cut_at_every_offset(store: Home, in_process: Home) -> None:
 def test_a_cut_acknowledged_record_is_not_silently_dropped(store: Home, in_process: Home
                                                            ) -> None:
     opener = Opener(store.root)
-    with opener.ledger(write=True) as ledger:
-        for n in range(3):
-            engagement(ledger, f"n{n}")
+    opener.fill(3)
     [segment] = opener.segments()
     data = segment.read_bytes()
     segment.write_bytes(data[:-10])  # the head says record 3 was made durable
