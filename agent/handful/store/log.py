@@ -332,6 +332,8 @@ class EventLog(Generic[S]):
         self._head_saved = -HEAD_EVERY  # monotonic time of the last head save
         self._head_saved_seq = -1
         self._queue_lock = threading.Lock()
+        # held while commits fold new events in: readers on other threads take it too
+        self.state_lock = threading.Lock()
         self._queue: list[_Ticket] = []
         self._committing = False
 
@@ -680,9 +682,10 @@ class EventLog(Generic[S]):
             self._save_head()
         add = self.reducer.add
         self.folded += len(fresh)
-        for event_id, plaintext in fresh.items():
-            known.add(event_id)
-            add(self.state, plaintext)
+        with self.state_lock:
+            for event_id, plaintext in fresh.items():
+                known.add(event_id)
+                add(self.state, plaintext)
 
 
 def _held_lock() -> Any:

@@ -1,0 +1,1 @@
+"""The agent's local API: the only way browsers, the CLI and the tray reach the log."""

@@ -1,0 +1,151 @@
+"""Messages: the envelope of CONTRACT.md, and a schema for every message type.
+
+Pure: parses bytes into a validated request, or says exactly what is wrong. Shared by the
+agent (which answers) and, for its size limits, by the native host (which relays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+from handful.domain import events as ev
+
+MAX_MESSAGE = 1 << 20          # bytes of one request or reply (the browser's limit to us)
+MAX_IMPORT = 5000              # groups in one memberships_imported message
+
+RequestId = str | int | None
+Token = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+EVENT_MESSAGES = {
+    "group_seen", "join_intercepted", "join_declined", "join_deferred", "join_justified",
+    "join_requested", "joined", "left", "engagement", "review_decision",
+}
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Head(Struct):
+    id: Annotated[str, Meta(max_length=128)] | int | None = None
+    type: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class Status(Struct, forbid_unknown_fields=True):
+    id: RequestId = None
+    type: str = "status"
+
+
+class RecordEvent(Struct, forbid_unknown_fields=True):
+    event: dict[str, Any]
+    id: RequestId = None
+    type: str = ""
+
+
+class ImportMemberships(Struct, forbid_unknown_fields=True):
+    batch: Token
+    groups: Annotated[list[ev.Group], Meta(max_length=MAX_IMPORT)]
+    source: Annotated[str, Meta(max_length=100)] = "list_page"
+    id: RequestId = None
+    type: str = "memberships_imported"
+
+
+class Groups(Struct, forbid_unknown_fields=True):
+    all: bool = False
+    id: RequestId = None
+    type: str = "groups"
+
+
+class GroupQuery(Struct, forbid_unknown_fields=True):
+    group: ev.Group
+    id: RequestId = None
+    type: str = "group"
+
+
+class SettingsGet(Struct, forbid_unknown_fields=True):
+    key: str | None = None
+    id: RequestId = None
+    type: str = "settings_get"
+
+
+class SettingsSet(Struct, forbid_unknown_fields=True):
+    key: str
+    value: int | float | str
+    event_id: Token
+    id: RequestId = None
+    type: str = "settings_set"
+
+
+class Ping(Struct, forbid_unknown_fields=True):
+    id: RequestId = None
+    type: str = "ping"
+
+
+TYPES: dict[str, type[Any]] = {
+    "status": Status, "memberships_imported": ImportMemberships, "groups": Groups,
+    "group": GroupQuery, "settings_get": SettingsGet, "settings_set": SettingsSet,
+    "ping": Ping, **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
+}
+_head = msgspec.json.Decoder(_Head)
+_decoders = {name: msgspec.json.Decoder(cls) for name, cls in TYPES.items()}
+
+
+@dataclass
+class Request:
+    id: RequestId
+    type: str
+    body: Any
+
+
+def request_id(raw: bytes) -> RequestId:
+    """The request's id if one can be read at all: every reply must carry it."""
+    try:
+        return _head.decode(raw).id
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+
+
+def parse(raw: bytes) -> Request:
+    if len(raw) > MAX_MESSAGE:
+        raise ProtocolError("too_large", f"message of {len(raw)} bytes; the limit is "
+                                         f"{MAX_MESSAGE}")
+    try:
+        head = _head.decode(raw)
+    except RecursionError:
+        raise ProtocolError("invalid", "nested too deeply") from None
+    except msgspec.ValidationError as error:  # (a subclass of DecodeError: first)
+        raise ProtocolError("invalid", _line(error)) from None
+    except msgspec.DecodeError as error:
+        raise ProtocolError("bad_json", f"not JSON: {_line(error)}") from None
+    if head.type is None:
+        raise ProtocolError("invalid", "missing `type`")
+    decoder = _decoders.get(head.type)
+    if decoder is None:
+        raise ProtocolError("unknown_type", f"unknown message type {head.type!r}; see "
+                                            "docs/protocol.md")
+    try:
+        body = decoder.decode(raw)
+    except RecursionError:
+        raise ProtocolError("invalid", "nested too deeply") from None
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise ProtocolError("invalid", _line(error)) from None
+    return Request(head.id, head.type, body)
+
+
+def ok(request_id: RequestId, result: Any) -> dict[str, Any]:
+    return {"id": request_id, "ok": True, "result": result}
+
+
+def error(request_id: RequestId, code: str, message: str) -> dict[str, Any]:
+    return {"id": request_id, "ok": False, "error": {"code": code, "message": message}}
+
+
+def _line(error: Exception) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__

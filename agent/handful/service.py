@@ -1,0 +1,114 @@
+"""What the agent does for each message: the one writer's operations on the log.
+
+Every write is acknowledged only once durable (group-committed through AsyncAppender);
+every event carries the client's own id, so a retry after a lost reply is stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from handful import clock
+from handful.api.protocol import (
+    GroupQuery,
+    Groups,
+    ImportMemberships,
+    ProtocolError,
+    RecordEvent,
+    Request,
+    SettingsGet,
+    SettingsSet,
+)
+from handful.domain import events as ev
+from handful.domain.views import group_view, groups_view, status_view
+from handful.errors import InvalidEvent
+from handful.ledger import Ledger
+from handful.store.appender import AsyncAppender
+
+
+class AgentService:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.appender = AsyncAppender(ledger.log)
+        self.started = clock.now_iso()
+
+    async def close(self) -> None:
+        await self.appender.close()
+
+    async def handle(self, request: Request) -> Any:
+        body = request.body
+        if isinstance(body, RecordEvent):
+            return await self._record(request.type, body.event)
+        if isinstance(body, ImportMemberships):
+            return await self._import(body)
+        if isinstance(body, Groups):
+            with self.ledger.log.state_lock:
+                return groups_view(self.ledger.state, clock.now(), everything=body.all)
+        if isinstance(body, GroupQuery):
+            return self._group(body.group)
+        if isinstance(body, SettingsGet):
+            return self._settings(body.key)
+        if isinstance(body, SettingsSet):
+            value = ev.check_setting(body.key, body.value)
+            event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
+                                                     "value": value})
+            stored = await self._append(event)
+            return {"stored": stored, **self._settings(body.key)}
+        if request.type == "ping":
+            return {"pong": True}
+        return self.status()
+
+    def status(self) -> dict[str, Any]:
+        with self.ledger.log.state_lock:
+            view = status_view(self.ledger.state, clock.now())
+        return {"agent": {"running": True, "since": self.started, "device": self.ledger.device},
+                **view}
+
+    def _settings(self, key: str | None) -> dict[str, Any]:
+        keys = list(ev.SETTINGS) if key is None else [key]
+        for name in keys:
+            if name not in ev.SETTINGS:
+                ev.check_setting(name, 0)  # the clear "unknown setting" error
+        with self.ledger.log.state_lock:
+            return {"settings": {name: self.ledger.state.setting(name) for name in keys}}
+
+    def _group(self, group: ev.Group) -> dict[str, Any]:
+        with self.ledger.log.state_lock:
+            state = self.ledger.state
+            found = state.groups.get(group.key)
+            view = group_view(found, clock.now()) if found else None
+            return {"group": view, "count": len(state.members()), "cap": state.setting("cap")}
+
+    def _event(self, type_name: str, fields: dict[str, Any]) -> ev.Event:
+        if "type" in fields and fields["type"] != type_name:
+            raise ProtocolError("invalid", "the event's `type` differs from the message's")
+        if "device" in fields:
+            raise ProtocolError("invalid", "`device` is the agent's to set")
+        raw = {"ts": clock.now_iso(), **fields, "type": type_name, "device": self.ledger.device}
+        return ev.parse_event(raw)
+
+    async def _append(self, event: ev.Event) -> bool:
+        return await self.appender.append(event.id, ev.encode(event))
+
+    async def _record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        if "id" not in fields:
+            raise ProtocolError("invalid", "an event needs its own `id` (so a retry is "
+                                           "stored once)")
+        event = self._event(type_name, fields)
+        stored = await self._append(event)
+        return {"stored": stored, "event": ev.to_dict(event)}
+
+    async def _import(self, body: ImportMemberships) -> dict[str, Any]:
+        now = clock.now_iso()
+        events = []
+        for index, group in enumerate(body.groups):
+            try:
+                events.append(self._event("membership_imported", {
+                    "id": f"{body.batch}-{index}", "ts": now, "source": body.source,
+                    "group": {"platform": group.platform, "id": group.id, "name": group.name,
+                              "url": group.url}}))
+            except InvalidEvent as error:
+                raise ProtocolError("invalid", f"groups[{index}]: {error}") from None
+        stored = await asyncio.gather(*(self._append(event) for event in events))
+        return {"stored": sum(stored), "duplicates": len(stored) - sum(stored)}
