@@ -121,7 +121,7 @@ def test_status_counts_against_the_cap_and_review_date(store: Home) -> None:
     doc = json.loads(store.ok("status", "--json", extra={"HANDFUL_NOW": "2026-01-20T00:00:00Z"}))
     assert (doc["members"], doc["cap"], doc["over_cap"]) == (3, 2, True)
     assert doc["review"] == {"due": False, "due_at": "2026-01-31T00:00:00.000Z"}
-    assert doc["agent"] == {"running": False}
+    assert doc["agent"] == {"running": False, "pid": None}
     doc = json.loads(store.ok("status", "--json", extra={"HANDFUL_NOW": "2026-02-01T00:00:00Z"}))
     assert doc["review"]["due"] is True
 

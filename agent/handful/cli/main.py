@@ -16,7 +16,9 @@ from typing import Any
 import msgspec
 
 from handful import __version__, clock
+from handful.api.client import AgentClient
 from handful.cli.render import emit_json, table
+from handful.cli.writes import AgentWriter, DirectWriter, open_writer
 from handful.domain import events as ev
 from handful.domain.views import groups_view, status_view
 from handful.errors import HandfulError, IntegrityError, UsageError
@@ -43,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  HANDFUL_PASSPHRASE  protect the store with a passphrase (no OS keyring)\n"
                "  HANDFUL_NOW         an ISO-8601 instant taken as now (tests, demos)\n\n"
                "exit status: 0 ok, 1 error, 2 usage, 3 integrity problem, 4 key unavailable,\n"
-               "  5 store busy, 6 storage failure\n\n"
+               "  5 store busy, 6 storage failure, 7 agent unavailable\n\n"
                "docs: docs/cli.md, docs/format.md")
     parser.add_argument("--version", action="version", version=f"handful {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -95,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     command("verify", "check every segment and record; non-zero naming the place if not intact",
             cmd_verify)
 
+    p = command("agent", "run the agent in the foreground (the one writer; serves the browsers)",
+                cmd_agent, json_flag=False)
+    p.add_argument("--no-tray", action="store_true", help="no tray icon (servers, tests)")
+    command("start", "start the agent in the background (does nothing if it runs)", cmd_start)
+    command("stop", "stop the agent; every acknowledged event is already on disk", cmd_stop)
+
     p = command("config", "read or change a setting (settings are stored as events)", cmd_config)
     p.add_argument("action", choices=["get", "set"])
     p.add_argument("key", nargs="?", help="cap, guard.delay_seconds or review.interval_days")
@@ -117,13 +125,6 @@ def _number(flag: str) -> Callable[[str], float]:
 
 def _paths() -> Paths:
     return Paths.from_env()
-
-
-def _writer(*checks: tuple[str, dict[str, Any]]) -> Ledger:
-    """Open the store for writing, once the events to be written are known to be valid."""
-    for type_name, fields in checks:
-        ev.make(type_name, device="check", ts=clock.now_iso(), **fields)
-    return Ledger.open(_paths(), write=True)
 
 
 def _reader() -> Ledger:
@@ -171,16 +172,62 @@ def _read_recovery_key() -> str:
     return line
 
 
+def cmd_agent(args: argparse.Namespace) -> int:
+    from handful.daemon import run_agent
+
+    return run_agent(_paths())
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from handful.daemon import ensure_running
+
+    started = ensure_running(_paths())
+    pid = _agent_pid()
+    if args.json:
+        emit_json({"running": True, "started": started, "pid": pid})
+    else:
+        print(f"The agent {'started' if started else 'was already running'} (pid {pid}).")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from handful.daemon import stop_agent
+
+    stopped = stop_agent(_paths())
+    if args.json:
+        emit_json({"stopped": stopped})
+    else:
+        print("The agent stopped." if stopped else "The agent was not running.")
+    return 0
+
+
+def _agent_pid() -> int | None:
+    try:
+        return int((_paths().runtime / "agent.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _agent_running() -> bool:
+    client = AgentClient(_paths().runtime, timeout=5)
+    try:
+        return client.ping()
+    finally:
+        client.close()
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     with _reader() as ledger:
         _note_repairs(ledger)
         doc = status_view(ledger.state, clock.now())
-    doc = {"agent": {"running": False}, "pending_events": 0, **doc,
-           "data": str(_paths().data)}
+    running = _agent_running()
+    doc = {"agent": {"running": running, "pid": _agent_pid() if running else None},
+           "pending_events": 0, **doc, "data": str(_paths().data)}
     if args.json:
         emit_json(doc)
         return 0
     review = doc["review"]
+    print(f"Agent: {'running' if running else 'not running (start it: handful start)'}")
     print(f"Groups: {doc['members']} of {doc['cap']}"
           + ("  (over your cap)" if doc["over_cap"] else ""))
     print(f"Review: {'due now' if review['due'] else 'next on ' + review['due_at'][:10]}")
@@ -222,34 +269,39 @@ def cmd_groups_add(args: argparse.Namespace) -> int:
         fields["name"] = args.name
     if args.url:
         fields["url"] = args.url
-    with _writer(("joined", {"group": fields})) as ledger:
-        _note_repairs(ledger)
-        current = ledger.state.groups.get(group.key)
-        if current is not None and current.status == "member":
+    writer = open_writer(_paths(), ("joined", {"group": fields}))
+    try:
+        _notes(writer)
+        current = writer.membership(group)
+        if current.status == "member":
             message = f"Already a member of {group.key} since {(current.since or '')[:10]}."
             event = None
+            count = current.count
         else:
-            event = ledger.record("joined", group=fields, source="elsewhere")
+            event = writer.record("joined", {"group": fields, "source": "elsewhere"})
             message = f"Recorded: member of {group.key}."
-        count = len(ledger.state.members())
-        cap = ledger.state.setting("cap")
-    return _written(args, event, f"{message} {count} of {cap} groups.")
+            count = current.count + 1
+    finally:
+        writer.close()
+    return _written(args, event, f"{message} {count} of {current.cap} groups.")
 
 
 def cmd_groups_leave(args: argparse.Namespace) -> int:
     group = ev.parse_group_ref(args.group)
-    with _writer(("left", {"group": {"platform": group.platform, "id": group.id},
-                           "note": args.note})) as ledger:
-        _note_repairs(ledger)
-        current = ledger.state.groups.get(group.key)
-        if current is None or current.status not in ("member", "requested"):
-            state = current.status if current else "unknown to Handful"
+    fields = {"group": {"platform": group.platform, "id": group.id}, "note": args.note,
+              "source": "elsewhere"}
+    writer = open_writer(_paths(), ("left", fields))
+    try:
+        _notes(writer)
+        current = writer.membership(group)
+        if current.status not in ("member", "requested"):
+            state = current.status or "unknown to Handful"
             raise HandfulError(f"not a member of {group.key} ({state}); nothing recorded")
-        event = ledger.record("left", group={"platform": group.platform, "id": group.id},
-                              note=args.note, source="elsewhere")
-        count = len(ledger.state.members())
-        cap = ledger.state.setting("cap")
-    return _written(args, event, f"Recorded: left {group.key}. {count} of {cap} groups.")
+        event = writer.record("left", fields)
+        count = current.count - (current.status == "member")
+    finally:
+        writer.close()
+    return _written(args, event, f"Recorded: left {group.key}. {count} of {current.cap} groups.")
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -258,16 +310,23 @@ def cmd_record(args: argparse.Namespace) -> int:
     group = ev.parse_group_ref(args.group)
     fields = {"group": {"platform": group.platform, "id": group.id}, "kind": args.kind,
               "note": args.note, "amount": args.amount, "minutes": args.minutes}
-    with _writer(("engagement", fields)) as ledger:
-        _note_repairs(ledger)
-        event = ledger.record("engagement", **fields)
+    writer = open_writer(_paths(), ("engagement", fields))
+    try:
+        _notes(writer)
+        event = writer.record("engagement", fields)
+    finally:
+        writer.close()
     return _written(args, event, f"Recorded {args.kind} in {group.key}.")
 
 
-def _written(args: argparse.Namespace, event: ev.Event | None, message: str) -> int:
+def _notes(writer: DirectWriter | AgentWriter) -> None:
+    for line in writer.notes:
+        print(f"handful: {line}", file=sys.stderr)
+
+
+def _written(args: argparse.Namespace, event: dict[str, Any] | None, message: str) -> int:
     if args.json:
-        emit_json({"written": event is not None,
-                   "event": ev.to_dict(event) if event is not None else None})
+        emit_json({"written": event is not None, "event": event})
     else:
         print(message)
     return 0
@@ -294,8 +353,11 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.key is None or args.value is None:
         raise UsageError("`config set` needs a key and a value, e.g. `handful config set cap 4`")
     value = ev.check_setting(args.key, args.value)
-    with _writer() as ledger:
-        event = ledger.record("settings_changed", key=args.key, value=value)
+    writer = open_writer(_paths())
+    try:
+        event = writer.record("settings_changed", {"key": args.key, "value": value})
+    finally:
+        writer.close()
     return _written(args, event, f"{args.key} = {value}")
 
 

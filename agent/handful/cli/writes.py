@@ -1,0 +1,106 @@
+"""How a CLI command that writes reaches the log: through the agent when it runs (the one
+writer), else by taking the store's writer lock itself. Either way, the same answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from handful import clock
+from handful.api.client import AgentClient, AgentUnavailable
+from handful.domain import events as ev
+from handful.errors import InvalidEvent, StorageFailure
+from handful.paths import Paths
+
+
+@dataclass
+class Membership:
+    status: str | None
+    since: str | None
+    count: int
+    cap: int
+
+
+class LogWriter(Protocol):
+    def membership(self, group: ev.Group) -> Membership: ...
+
+    def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+def _new(type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"id": ev.new_id(), "ts": clock.now_iso(),
+            **{k: v for k, v in fields.items() if v is not None}}
+
+
+class DirectWriter:
+    def __init__(self, paths: Paths) -> None:
+        from handful.ledger import Ledger
+
+        self.ledger = Ledger.open(paths, write=True)
+        self.notes = self.ledger.log.repairs + self.ledger.log.warnings
+
+    def membership(self, group: ev.Group) -> Membership:
+        state = self.ledger.state
+        found = state.groups.get(group.key)
+        return Membership(found.status if found else None, found.since if found else None,
+                          len(state.members()), state.setting("cap"))
+
+    def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        event = ev.parse_event({**_new(type_name, fields), "type": type_name,
+                                "device": self.ledger.device})
+        self.ledger.append(event)
+        return ev.to_dict(event)
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
+class AgentWriter:
+    def __init__(self, client: AgentClient) -> None:
+        self.client = client
+        self.notes: list[str] = []
+
+    def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        reply = self.client.send({"id": 1, **message})
+        if not reply.get("ok"):
+            error = reply.get("error", {})
+            kind = StorageFailure if error.get("code") == "storage" else InvalidEvent
+            raise kind(str(error.get("message", "the agent refused the request")))
+        result: dict[str, Any] = reply["result"]
+        return result
+
+    def membership(self, group: ev.Group) -> Membership:
+        result = self._ask({"type": "group", "group": {"platform": group.platform,
+                                                      "id": group.id}})
+        view = result["group"]
+        return Membership(view["status"] if view else None, view["since"] if view else None,
+                          int(result["count"]), int(result["cap"]))
+
+    def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        if type_name == "settings_changed":
+            self._ask({"type": "settings_set", "key": fields["key"], "value": fields["value"],
+                       "event_id": ev.new_id()})
+            return {"type": type_name, **fields}
+        event: dict[str, Any] = self._ask({"type": type_name,
+                                           "event": _new(type_name, fields)})["event"]
+        return event
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def open_writer(paths: Paths, *checks: tuple[str, dict[str, Any]]) -> DirectWriter | AgentWriter:
+    """A writer, once the events to be written are known to be valid (bad input never
+    opens the store)."""
+    for type_name, fields in checks:
+        ev.make(type_name, device="check", ts=clock.now_iso(), **fields)
+    client = AgentClient(paths.runtime)
+    try:
+        if client.ping():
+            return AgentWriter(client)
+    except AgentUnavailable:
+        pass
+    client.close()
+    return DirectWriter(paths)

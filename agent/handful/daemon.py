@@ -1,0 +1,199 @@
+"""The agent's life: run in the foreground, start in the background (once, however many
+callers ask at the same moment), stop cleanly on SIGTERM with everything on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from handful.api.client import AgentClient, AgentUnavailable, socket_path, unix_supported
+from handful.errors import HandfulError
+from handful.paths import Paths, private_dir
+from handful.store.files import Files
+from handful.store.lock import WriterLock
+
+log = logging.getLogger("handful.agent")
+
+
+def run_agent(paths: Paths, *, ready: IO[str] | None = None) -> int:
+    """Serve until SIGTERM or SIGINT. One agent per user: a second one stops at once."""
+    private_dir(paths.runtime)
+    lock = WriterLock(paths.runtime / "agent.lock")
+    try:
+        lock.acquire(timeout=0)
+    except HandfulError:
+        raise HandfulError(f"the agent is already running (pid {_pid(paths) or '?'})") from None
+    try:
+        from handful.ledger import Ledger
+
+        ledger = Ledger.open(paths, write=True, lock_timeout=10)
+        try:
+            for line in ledger.log.repairs + ledger.log.warnings:
+                print(f"handful agent: {line}", file=sys.stderr)
+            asyncio.run(_serve(paths, ledger, ready))
+        finally:
+            ledger.close()
+    finally:
+        for name in ("agent.pid", "api.json"):
+            with contextlib.suppress(FileNotFoundError):
+                (paths.runtime / name).unlink()
+        lock.release()
+    return 0
+
+
+async def _serve(paths: Paths, ledger: object, ready: IO[str] | None) -> None:
+    from aiohttp import web
+
+    from handful.api.app import build_app
+    from handful.ledger import Ledger
+    from handful.service import AgentService
+
+    assert isinstance(ledger, Ledger)
+    service = AgentService(ledger)
+    hosts: set[str] = set()
+    token = None if unix_supported() else secrets.token_urlsafe(32)
+    runner = web.AppRunner(build_app(service, hosts=hosts, token=token), access_log=None,
+                           handle_signals=False)
+    await runner.setup()
+    where: str
+    if token is None:
+        path = socket_path(paths.runtime)
+        private_dir(path.parent)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # left by an agent that died: we hold the agent lock, so it is stale
+        old = os.umask(0o177)  # the socket is born 0600, never briefly open to others
+        try:
+            site: web.BaseSite = web.UnixSite(runner, os.fspath(path))
+            await site.start()
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        hosts.add("handful")
+        where = str(path)
+    else:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        hosts.add(f"127.0.0.1:{port}")
+        Files().replace(paths.runtime / "api.json",
+                        json.dumps({"port": port, "token": token}).encode())
+        where = f"127.0.0.1:{port}"
+    Files().replace(paths.runtime / "agent.pid", str(os.getpid()).encode())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # Windows
+            loop.add_signal_handler(sig, stop.set)
+    print(f"handful agent: listening on {where} (pid {os.getpid()})", file=sys.stderr,
+          flush=True)
+    if ready is not None:
+        print("ready", file=ready, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # stops accepting, finishes requests, flushes the appender
+        if token is None:
+            with contextlib.suppress(FileNotFoundError):
+                socket_path(paths.runtime).unlink()
+    print("handful agent: stopped", file=sys.stderr, flush=True)
+
+
+def _pid(paths: Paths) -> int | None:
+    try:
+        return int((paths.runtime / "agent.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def ensure_running(paths: Paths, timeout: float = 20.0) -> bool:
+    """Start the agent unless it answers; True if this call started it. Callers racing
+    here (two browsers starting at once) take turns on a lock: one starts, all see it."""
+    client = AgentClient(paths.runtime, timeout=5)
+    try:
+        if client.ping():
+            return False
+        private_dir(paths.runtime)
+        lock = WriterLock(paths.runtime / "start.lock")
+        lock.acquire(timeout=timeout)
+        try:
+            if client.ping():
+                return False
+            _spawn(paths, timeout)
+            return True
+        finally:
+            lock.release()
+    finally:
+        client.close()
+
+
+def _spawn(paths: Paths, timeout: float) -> None:
+    log_path = paths.runtime / "agent.log"
+    with open(log_path, "ab") as out:
+        os.chmod(log_path, 0o600)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "handful", "agent", "--no-tray"], stdin=subprocess.DEVNULL,
+            stdout=out, stderr=out, start_new_session=True,  # outlives the browser's host
+            close_fds=True)
+    client = AgentClient(paths.runtime, timeout=2)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if client.ping():
+                return
+            if proc.poll() is not None:
+                raise AgentUnavailable(f"the agent stopped at once: {_last_line(log_path)}")
+            time.sleep(0.02)
+    finally:
+        client.close()
+    raise AgentUnavailable(f"the agent did not answer within {timeout:.0f} s; see {log_path}")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1].removeprefix("handful: ") if lines else "no output"
+
+
+def stop_agent(paths: Paths, timeout: float = 20.0) -> bool:
+    """SIGTERM the agent and wait until it is gone; False if it was not running."""
+    pid = _pid(paths)
+    client = AgentClient(paths.runtime, timeout=2)
+    try:
+        if pid is None or not client.ping():
+            return False
+    finally:
+        client.close()
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.02)
+    raise HandfulError(f"the agent (pid {pid}) did not stop within {timeout:.0f} s")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of ours counts as gone
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
