@@ -79,6 +79,7 @@ def test_malformed_frames_get_error_replies_and_lose_nothing(running: Home) -> N
     assert host.read()["error"]["code"] == "too_large"
     assert host.ask(event(2))["ok"]  # the stream is still in step
     code, out, err = host.finish()
+    assert out == b""
     assert code == 0 and b"Traceback" not in err
     assert {e["id"] for e in json.loads(running.ok("export"))["events"]} == {"h1", "h2"}
 
