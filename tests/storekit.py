@@ -16,7 +16,7 @@ class Opener:
     """Opens a store with its data key unwrapped once (Argon2id is slow on purpose)."""
 
     def __init__(self, root: Path) -> None:
-        self.paths = Paths(root / "data", root / "state", root / "config", root / "run")
+        self.paths = Paths.from_env({"HANDFUL_HOME": str(root)})
         meta = StoreMeta.load(self.paths)
         self.ident = DeviceIdentity.load(self.paths)
         self.key = unlock(self.paths, meta, self.ident)

@@ -141,7 +141,8 @@ def _spawn(paths: Paths, timeout: float) -> None:
     with open(log_path, "ab") as out:
         os.chmod(log_path, 0o600)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "handful", "agent", "--no-tray"], stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "handful", "agent", "--no-tray"], env=paths.environ(),
+            stdin=subprocess.DEVNULL,
             stdout=out, stderr=out, start_new_session=True,  # outlives the browser's host
             close_fds=True)
     client = AgentClient(paths.runtime, timeout=2)

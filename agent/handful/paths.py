@@ -16,7 +16,19 @@ class Paths:
     data: Path      # the store: store.json, keys/, log/ (what sync may carry)
     state: Path     # this machine only: device id, remembered head, writer lock
     config: Path
-    runtime: Path   # the agent's socket and pid (later)
+    runtime: Path   # the agent's socket, pid and log
+    home: Path | None = None  # HANDFUL_HOME, when everything lives under it
+
+    def environ(self) -> dict[str, str]:
+        """The environment a child process needs to find these same folders."""
+        env = dict(os.environ)
+        if self.home is not None:
+            env["HANDFUL_HOME"] = str(self.home)
+        elif self == Paths.from_env({}):
+            env.pop("HANDFUL_HOME", None)
+        else:
+            raise ValueError("these folders cannot be named to a child process")
+        return env
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Paths:
@@ -24,7 +36,7 @@ class Paths:
         home = env.get("HANDFUL_HOME")
         if home:
             root = Path(home).expanduser().absolute()
-            return cls(root / "data", root / "state", root / "config", root / "run")
+            return cls(root / "data", root / "state", root / "config", root / "run", root)
         return cls(
             Path(platformdirs.user_data_dir(APP, appauthor=False)),
             Path(platformdirs.user_state_dir(APP, appauthor=False)),

@@ -1,0 +1,58 @@
+"""The native host's manifests and launcher, rendered from `native-messaging/` templates."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from handful.host import EXTENSION_IDS, NAME
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "native-messaging"
+CHROME_ID = re.compile(r"^[a-p]{32}$")
+
+
+def chrome_ids(extra: list[str] | None = None) -> list[str]:
+    return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if CHROME_ID.match(i))
+
+
+def firefox_ids(extra: list[str] | None = None) -> list[str]:
+    return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if not CHROME_ID.match(i))
+
+
+def launcher(python: str = sys.executable) -> str:
+    name = "handful-host.cmd.in" if os.name == "nt" else "handful-host.sh.in"
+    return (TEMPLATES / name).read_text().replace("@PYTHON@", python)
+
+
+def chrome_manifest(launcher_path: Path, ids: list[str]) -> str:
+    origins = [f"chrome-extension://{i}/" for i in ids]
+    return (TEMPLATES / f"{NAME}.chrome.json.in").read_text() \
+        .replace('"@LAUNCHER@"', json.dumps(str(launcher_path))) \
+        .replace("@ORIGINS@", json.dumps(origins))
+
+
+def firefox_manifest(launcher_path: Path, ids: list[str]) -> str:
+    return (TEMPLATES / f"{NAME}.firefox.json.in").read_text() \
+        .replace('"@LAUNCHER@"', json.dumps(str(launcher_path))) \
+        .replace("@EXTENSIONS@", json.dumps(ids))
+
+
+def write_host(folder: Path, *, chrome: list[str] | None = None,
+               firefox: list[str] | None = None) -> tuple[Path, Path | None, Path | None]:
+    """The launcher and whichever manifests are asked for, in one folder (tests, a custom
+    browser profile). Returns (launcher, chrome manifest, firefox manifest)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / ("handful-host.cmd" if os.name == "nt" else "handful-host")
+    script.write_text(launcher())
+    script.chmod(0o755)
+    chrome_path = firefox_path = None
+    if chrome is not None:
+        chrome_path = folder / f"{NAME}.json"
+        chrome_path.write_text(chrome_manifest(script, chrome_ids(chrome)))
+    if firefox is not None:
+        firefox_path = folder / f"{NAME}.firefox.json"
+        firefox_path.write_text(firefox_manifest(script, firefox_ids(firefox)))
+    return script, chrome_path, firefox_path
