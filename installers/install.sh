@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Handful for this user and start it: an isolated environment, the package, the store.
+# Install Handful for this user and start it: an isolated environment, the package, the store,
+# the agent.
 # Safe to run again: it upgrades in place and never overwrites an existing store.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +36,8 @@ if ! "$handful" init; then
   fi
 fi
 
+# The main job: the agent, the one writer of the log, in the background.
+"$handful" start
 echo
 "$handful" status
 echo

@@ -176,3 +176,14 @@ def test_origin_argument_is_required_to_match_exactly(running: Home) -> None:
     host = Host(running, ORIGIN.replace("chrome-extension://", "chrome-extension://x"))
     host.frame(b"{}")
     assert host.finish()[0] == 1
+
+
+def test_a_reply_too_large_for_the_browser(running: Home) -> None:
+    host = Host(running)
+    groups = [{"platform": "facebook", "id": f"g{n}", "name": "n" * 490} for n in range(1800)]
+    assert host.ask({"id": 1, "type": "memberships_imported", "batch": "big",
+                     "groups": groups})["result"]["stored"] == 1800
+    reply = host.ask({"id": 2, "type": "groups"})
+    assert reply["ok"] is False and reply["error"]["code"] == "too_large"
+    assert host.ask({"id": 3, "type": "ping"})["ok"]  # still in step
+    assert host.finish()[0] == 0

@@ -3,6 +3,7 @@ for a passphrase at a terminal when there is no keyring."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -13,6 +14,11 @@ from pathlib import Path
 from tests.conftest import ROOT, base_env
 
 INSTALL = ROOT / "installers" / "install.sh"
+
+
+def stop(env: dict[str, str]) -> None:
+    subprocess.run([str(ROOT / ".venv" / "bin" / "handful"), "stop"], env=env,
+                   capture_output=True, check=False, timeout=60)
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
@@ -28,11 +34,13 @@ def test_install_creates_the_store_and_is_safe_to_rerun(tmp_path: Path) -> None:
                            stdin=subprocess.DEVNULL, timeout=600, check=False)
     assert first.returncode == 0, first.stderr
     assert "Your recovery key" in first.stdout and "Groups: 0 of 5" in first.stdout
+    assert "Agent: running" in first.stdout
     store = (tmp_path / "home" / "data" / "store.json").read_bytes()
     again = subprocess.run(["bash", str(INSTALL)], env=env, capture_output=True, text=True,
                            stdin=subprocess.DEVNULL, timeout=600, check=False)
+    stop(env)
     assert again.returncode == 0, again.stderr
-    assert "Already initialised" in again.stdout
+    assert "Already initialised" in again.stdout and "already running" in again.stdout
     assert (tmp_path / "home" / "data" / "store.json").read_bytes() == store
 
 
@@ -79,4 +87,6 @@ def test_install_asks_for_a_passphrase_at_a_terminal(tmp_path: Path) -> None:
     env = {**env_for(tmp_path / "home"), "HANDFUL_PASSPHRASE": "terminal passphrase"}
     status_run = subprocess.run([str(ROOT / ".venv" / "bin" / "handful"), "status", "--json"],
                                 env=env, capture_output=True, text=True, check=False)
+    stop(env)
     assert status_run.returncode == 0, status_run.stderr
+    assert json.loads(status_run.stdout)["agent"]["running"] is True
