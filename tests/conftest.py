@@ -66,8 +66,11 @@ def base_env(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Home:
-    return Home(tmp_path / "home", base_env(tmp_path / "home"))
+def home(tmp_path: Path) -> Iterator[Home]:
+    home = Home(tmp_path / "home", base_env(tmp_path / "home"))
+    yield home
+    if (home.root / "run" / "agent.pid").exists():  # an agent a test left running
+        home.run("stop")
 
 
 @pytest.fixture
