@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import Home
-from tests.hostkit import LENGTH, ORIGIN, Host
+from tests.hostkit import EXTENSION, LENGTH, ORIGIN, Host
 
 GROUP = {"platform": "linkedin", "id": "777", "name": "Host Tests"}
 
@@ -187,3 +189,26 @@ def test_a_reply_too_large_for_the_browser(running: Home) -> None:
     assert reply["ok"] is False and reply["error"]["code"] == "too_large"
     assert host.ask({"id": 3, "type": "ping"})["ok"]  # still in step
     assert host.finish()[0] == 0
+
+
+def test_an_agent_started_by_firefox_survives_the_hosts_process_group(store: Home) -> None:
+    """Firefox ends a host by signalling its whole process group; the agent the host
+    started must live on in its own session."""
+    env = {**store.env, "HANDFUL_EXTENSION_IDS": EXTENSION}
+    proc = subprocess.Popen([sys.executable, "-m", "handful.host", ORIGIN], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        body = json.dumps(event(1)).encode()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(LENGTH.pack(len(body)) + body)
+        proc.stdin.flush()
+        (length,) = LENGTH.unpack(proc.stdout.read(4))
+        assert json.loads(proc.stdout.read(length))["ok"]
+        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        status = json.loads(store.ok("status", "--json"))
+        assert status["agent"]["running"] is True
+    finally:
+        store.run("stop")
