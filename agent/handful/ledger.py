@@ -154,11 +154,6 @@ class Ledger:
     def append_many(self, events: list[ev.Event]) -> list[bool]:
         return self.log.append_many([(e.id, ev.encode(e)) for e in events])
 
-    def record(self, type_name: str, **fields: Any) -> ev.Event:
-        event = self.new(type_name, **fields)
-        self.append(event)
-        return event
-
     def events(self) -> Iterator[dict[str, Any]]:
         """Every event as a dict: each device in the order it wrote, devices merged by time."""
         streams = [(_plain.decode(plaintext) for _seq, plaintext in self.log.records(dev))

@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import socket
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -118,7 +117,3 @@ class AgentClient:
                 self._conn.close()
             self._conn = None
 
-
-def debug(message: str) -> None:
-    if os.environ.get("HANDFUL_DEBUG"):
-        print(f"handful: {message}", file=sys.stderr)

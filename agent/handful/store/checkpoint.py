@@ -9,7 +9,6 @@ with associated data = the first 10 bytes | store id | device id.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
 from dataclasses import dataclass
@@ -64,7 +63,3 @@ class Checkpoint:
         except (InvalidTag, msgspec.DecodeError, KeyError, TypeError, ValueError):
             return None
 
-    @classmethod
-    def discard(cls, state_dir: Path) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(cls.path(state_dir))

@@ -563,11 +563,6 @@ class EventLog(Generic[S]):
                                     self.meta.store, dev.device, number,
                                     last=number == numbers[-1])
 
-    @property
-    def head(self) -> tuple[int, int]:
-        """(segment, sequence) of this device's last durable record."""
-        return self._segment, self._seq
-
     # -- appending ------------------------------------------------------------------------
 
     def known(self, event_id: str) -> bool:
