@@ -7,6 +7,18 @@ python=${PYTHON:-python3}
 venv="$root/.venv"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+# The browser tests need a real Chromium (Debian's; Playwright drives it, never downloads one).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing chromium and xvfb"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium xvfb >/dev/null
+  else
+    echo "tests: the browser tests need Chromium: sudo apt-get install chromium xvfb" >&2
+    exit 1
+  fi
+fi
 export PATH="$venv/bin:$PATH"
 
 echo "== ruff"; ruff check agent tests bench

@@ -27,7 +27,7 @@ MAX_OUT = 1 << 20           # the browser refuses more from a host
 LENGTH = struct.Struct("=I")  # native byte order, as the browser writes it
 
 # The extension's ids: its Chrome id (fixed by the manifest key) and its Firefox add-on id.
-EXTENSION_IDS = {"hfjbmagddngcpeliejgpakmhbkkbmfgo", "handful@handful.app"}
+EXTENSION_IDS = {"gdojkhmbggmkkagejanincjdehedelok", "handful@handful.app"}
 
 
 def allowed_ids(paths: Paths) -> set[str]:

@@ -1,0 +1,186 @@
+// The extension's background: one native port to the agent, a queue in storage.local so
+// nothing is lost while the agent is away, and a cache so the dialog never waits on it.
+"use strict";
+
+const HOST = "com.handful.agent";
+const ASK_TIMEOUT_MS = 5000;
+const GROUP_TIMEOUT_MS = 1500;
+const REJECTED = new Set(["invalid", "unknown_type", "bad_json", "too_large"]);
+
+let port = null;
+let nextId = 1;
+const waiting = new Map();
+
+function connect() {
+  port = chrome.runtime.connectNative(HOST);
+  port.onMessage.addListener((reply) => {
+    const entry = waiting.get(reply && reply.id);
+    if (!entry) return;
+    waiting.delete(reply.id);
+    clearTimeout(entry.timer);
+    entry.resolve(reply);
+  });
+  port.onDisconnect.addListener(() => {
+    port = null;
+    for (const entry of waiting.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(new Error("the agent went away"));
+    }
+    waiting.clear();
+  });
+}
+
+// One request to the agent through the host: resolves with its reply envelope.
+function ask(message, timeout = ASK_TIMEOUT_MS) {
+  return new Promise((resolve, reject) => {
+    try {
+      if (!port) connect();
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error("the agent did not answer in time"));
+      }, timeout);
+      waiting.set(id, { resolve, reject, timer });
+      port.postMessage({ ...message, id });
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+// Storage writes go one after another, so concurrent events never overwrite each other.
+let chain = Promise.resolve();
+function serial(task) {
+  const run = chain.then(task, task);
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+function enqueue(item) {
+  return serial(async () => {
+    const { queue = [] } = await chrome.storage.local.get("queue");
+    queue.push(item);
+    const update = { queue };
+    if (item.type === "join_justified") {
+      const { cache = {} } = await chrome.storage.local.get("cache");
+      cache.recent = [{ give: item.event.give, get: item.event.get }, ...(cache.recent || [])].slice(0, 10);
+      update.cache = cache;
+    }
+    await chrome.storage.local.set(update);
+  });
+}
+
+// One flush at a time; events that arrive during one are sent by another pass right after.
+let flushing = null;
+let again = false;
+function flush() {
+  if (flushing) {
+    again = true;
+    return flushing;
+  }
+  flushing = (async () => {
+    do {
+      again = false;
+      await flushQueue();
+    } while (again);
+  })().finally(() => { flushing = null; });
+  return flushing;
+}
+
+async function flushQueue() {
+  for (;;) {
+    const { queue = [] } = await chrome.storage.local.get("queue");
+    if (queue.length === 0) break;
+    const item = queue[0];
+    let reply;
+    try {
+      reply = await ask({ type: item.type, event: item.event });
+    } catch (error) {
+      await setOffline(true);
+      return; // the agent is away: the alarm tries again
+    }
+    if (!reply.ok && !REJECTED.has(reply.error && reply.error.code)) {
+      await setOffline(true);
+      return; // storage trouble on the agent's side: keep it and try later
+    }
+    await serial(async () => {
+      const stored = await chrome.storage.local.get(["queue", "rejected"]);
+      const rest = (stored.queue || []).filter((queued) => queued.event.id !== item.event.id);
+      const update = { queue: rest };
+      if (!reply.ok) update.rejected = [...(stored.rejected || []), { item, error: reply.error }].slice(-50);
+      await chrome.storage.local.set(update);
+    });
+  }
+  await setOffline(false);
+  await refreshCache();
+}
+
+async function setOffline(offline) {
+  await serial(async () => {
+    const { cache = {} } = await chrome.storage.local.get("cache");
+    cache.offline = offline;
+    await chrome.storage.local.set({ cache });
+  });
+}
+
+async function refreshCache() {
+  try {
+    const status = await ask({ type: "status" });
+    const groups = await ask({ type: "groups", all: true });
+    if (!status.ok || !groups.ok) return;
+    await serial(async () => {
+      const { cache = {} } = await chrome.storage.local.get("cache");
+      cache.count = status.result.members;
+      cache.cap = status.result.cap;
+      cache.delay = status.result.settings["guard.delay_seconds"];
+      cache.members = groups.result.groups.filter((g) => g.status === "member")
+        .map((g) => ({ platform: g.group.platform, id: g.group.id, name: g.group.name }));
+      cache.groups = Object.fromEntries(groups.result.groups.map((g) => [g.key, g.history]));
+      cache.offline = false;
+      await chrome.storage.local.set({ cache });
+    });
+  } catch (error) {
+    await setOffline(true);
+  }
+}
+
+async function groupAnswer(group) {
+  try {
+    const reply = await ask({ type: "group", group: { platform: group.platform, id: group.id } }, GROUP_TIMEOUT_MS);
+    if (!reply.ok) return null;
+    const { group: view, count, cap } = reply.result;
+    return { count, cap, history: view ? view.history : null, offline: false };
+  } catch (error) {
+    return { offline: true };
+  }
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (!message || typeof message !== "object") return false;
+  if (message.kind === "event") {
+    enqueue({ type: message.type, event: message.event })
+      .then(() => { flush(); sendResponse({ queued: true }); })
+      .catch((error) => sendResponse({ queued: false, error: String(error) }));
+    return true;
+  }
+  if (message.kind === "group") {
+    groupAnswer(message.group).then(sendResponse);
+    return true;
+  }
+  if (message.kind === "remind") {
+    chrome.alarms.create(`remind:${message.group.platform}:${message.group.id}`, { when: Date.parse(message.at) });
+    return false;
+  }
+  if (message.kind === "flush") {
+    flush().then(() => sendResponse({ done: true }));
+    return true;
+  }
+  return false;
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === "flush") flush();
+});
+chrome.alarms.create("flush", { periodInMinutes: 1 });
+chrome.runtime.onStartup.addListener(() => flush());
+chrome.runtime.onInstalled.addListener(() => flush());

@@ -1,0 +1,61 @@
+// Facebook: which page this is, which control is a join, which group it belongs to.
+// Pure functions of a URL or a DOM element; no side effects.
+"use strict";
+(() => {
+  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const L = Handful.labels;
+  const HOSTS = new Set(["www.facebook.com", "web.facebook.com", "m.facebook.com"]);
+  const NOT_GROUPS = new Set(["feed", "discover", "joins", "search", "create", "notifications", "your_groups"]);
+  const GROUP_HREF = /^https:\/\/(?:www|web|m)\.facebook\.com\/groups\/([A-Za-z0-9][A-Za-z0-9._-]*)(?:[/?#]|$)/;
+
+  function matches(url) {
+    return HOSTS.has(url.hostname);
+  }
+
+  function groupIdFromUrl(url) {
+    if (!matches(url)) return null;
+    const match = /^\/groups\/([A-Za-z0-9][A-Za-z0-9._-]*)(?:\/|$)/.exec(url.pathname);
+    if (!match || NOT_GROUPS.has(match[1])) return null;
+    return match[1];
+  }
+
+  function pageKind(url) {
+    if (!matches(url)) return "other";
+    const path = url.pathname;
+    if (path.startsWith("/groups/joins")) return "group_list";
+    if (path.startsWith("/groups/discover")) return "discover";
+    if (path.startsWith("/groups/feed")) return "feed";
+    if (path.startsWith("/search/groups")) return "search";
+    if (groupIdFromUrl(url)) return "group";
+    return "other";
+  }
+
+  function joinControl(target) {
+    const control = L.controlOf(target);
+    if (!control) return null;
+    return L.isJoinLabel(L.labelOf(control)) ? control : null;
+  }
+
+  function groupOf(control, url) {
+    const link = L.nearestLink(control, GROUP_HREF);
+    let id = null;
+    let name = null;
+    if (link) {
+      const match = GROUP_HREF.exec(link.href);
+      if (match && !NOT_GROUPS.has(match[1])) {
+        id = match[1];
+        name = L.cleanName(link.getAttribute("aria-label") || link.textContent);
+      }
+    }
+    if (!id) id = groupIdFromUrl(url);
+    if (!id) return null;
+    if (!name && groupIdFromUrl(url) === id) {
+      const heading = control.ownerDocument.querySelector("h1");
+      name = heading ? L.cleanName(heading.textContent) : null;
+    }
+    return { platform: "facebook", id, name, url: `https://www.facebook.com/groups/${id}/` };
+  }
+
+  Handful.sites = Handful.sites || {};
+  Handful.sites.facebook = { matches, pageKind, groupIdFromUrl, joinControl, groupOf };
+})();

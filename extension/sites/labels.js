@@ -1,0 +1,103 @@
+// What a join control says, in the languages Handful reads, and the helpers both sites
+// share. Pure: no side effects beyond defining Handful.labels.
+"use strict";
+(() => {
+  const Handful = (globalThis.Handful = globalThis.Handful || {});
+
+  // Whole labels (normalised: lower case, single spaces, no trailing punctuation).
+  const JOIN = new Set([
+    // English
+    "join", "join group", "join this group", "ask to join", "request to join",
+    "join group anyway",
+    // French
+    "rejoindre", "rejoindre le groupe", "rejoindre ce groupe", "demander à rejoindre",
+    "demander à rejoindre le groupe",
+    // German
+    "beitreten", "gruppe beitreten", "der gruppe beitreten", "beitritt anfragen",
+    "beitrittsanfrage senden",
+    // Spanish
+    "unirse", "unirme", "unirse al grupo", "unirte al grupo", "solicitar unirse",
+    "solicitar unirte",
+    // Portuguese
+    "participar", "participar do grupo", "entrar no grupo", "aderir ao grupo",
+    "pedir para participar", "solicitar participação",
+    // Italian
+    "partecipa", "unisciti", "unisciti al gruppo", "iscriviti al gruppo",
+    "chiedi di partecipare", "richiedi di partecipare",
+    // Dutch
+    "lid worden", "word lid", "lid worden van groep", "deelnemen", "lidmaatschap aanvragen",
+    "verzoek om lid te worden",
+  ]);
+
+  // What a control says once the user is in, or has asked to be (the state after a join).
+  const JOINED = new Set([
+    "joined", "member", "membre", "mitglied", "beigetreten", "miembro", "unido",
+    "membro", "iscritto", "lid", "aangesloten",
+  ]);
+  const REQUESTED = new Set([
+    "requested", "pending", "cancel request", "request sent", "en attente",
+    "demande envoyée", "annuler la demande", "angefragt", "ausstehend", "anfrage stornieren",
+    "solicitado", "pendiente", "cancelar solicitud", "solicitação enviada", "pendente",
+    "cancelar solicitação", "richiesta inviata", "in attesa", "annulla richiesta",
+    "aangevraagd", "in behandeling", "verzoek annuleren",
+  ]);
+
+  function normalise(text) {
+    return (text || "")
+      .replace(/\s+/g, " ")
+      .trim()
+      .toLowerCase()
+      .replace(/[.!…:]+$/u, "");
+  }
+
+  // The words a control shows: its aria-label if it has one, else its visible text.
+  function labelOf(element) {
+    const aria = element.getAttribute && element.getAttribute("aria-label");
+    if (aria) return normalise(aria);
+    const text = element.textContent || "";
+    return text.length > 80 ? "" : normalise(text);
+  }
+
+  const CONTROL = "button, a, [role=button], [role=link], input[type=submit], input[type=button]";
+
+  // The control an event landed on (its target may be a span deep inside it).
+  function controlOf(target) {
+    let node = target;
+    if (node && node.nodeType !== 1) node = node.parentElement;
+    return node && node.closest ? node.closest(CONTROL) : null;
+  }
+
+  function isJoinLabel(label) {
+    return JOIN.has(label);
+  }
+
+  function stateOfLabel(label) {
+    if (JOINED.has(label)) return "joined";
+    if (REQUESTED.has(label)) return "requested";
+    if (JOIN.has(label)) return "can_join";
+    return null;
+  }
+
+  // The nearest group link around a control: walk up a few levels (a card, a row).
+  function nearestLink(control, pattern, levels = 8) {
+    let node = control;
+    for (let i = 0; node && i < levels; i += 1, node = node.parentElement) {
+      if (node.matches && node.matches("a[href]") && pattern.test(node.href)) return node;
+      const links = node.querySelectorAll ? node.querySelectorAll("a[href]") : [];
+      for (const link of links) {
+        if (pattern.test(link.href)) return link;
+      }
+    }
+    return null;
+  }
+
+  function cleanName(text) {
+    const name = (text || "").replace(/\s+/g, " ").trim();
+    return name ? name.slice(0, 300) : null;
+  }
+
+  Handful.labels = {
+    JOIN, JOINED, REQUESTED, normalise, labelOf, controlOf, isJoinLabel, stateOfLabel,
+    nearestLink, cleanName,
+  };
+})();

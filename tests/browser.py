@@ -1,0 +1,159 @@
+"""A real Chromium with the real extension, the real native host and agent, and fixture
+pages served as www.linkedin.com and www.facebook.com from loopback (see TESTING.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import os
+import shutil
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from handful.manifests import write_host
+from tests.conftest import ROOT, Home
+
+EXTENSION_DIR = ROOT / "extension"
+EXTENSION_ID = "gdojkhmbggmkkagejanincjdehedelok"
+FIXTURES = ROOT / "tests" / "fixtures" / "sites"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# (host, path) -> fixture file
+ROUTES = {
+    ("www.linkedin.com", "/groups/12345/"): "linkedin/group.html",
+    ("www.facebook.com", "/groups/growth.hackers/"): "facebook/group.html",
+}
+
+
+def self_signed(folder: Path) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "handful test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("www.linkedin.com"), x509.DNSName("www.facebook.com")]),
+                critical=False)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
+class FixtureSite:
+    """An HTTPS server on 127.0.0.1 answering for the real sites' host names."""
+
+    def __init__(self, folder: Path) -> None:
+        self.context = self_signed(folder)
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10)
+
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        host = request.headers.get("Host", "").split(":")[0]
+        path = request.path if request.path.endswith("/") else request.path + "/"
+        name = ROUTES.get((host, path))
+        if name is None:
+            return web.Response(status=404, text="not a fixture")
+        return web.Response(body=(FIXTURES / name).read_bytes(), content_type="text/html")
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self._page)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.context)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+@dataclass
+class Browser:
+    home: Home
+    context: Any
+    site: FixtureSite
+
+    def page(self, url: str) -> Any:
+        page = self.context.new_page()
+        page.goto(url)
+        return page
+
+    def events(self) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
+        return events
+
+    def wait_for_events(self, check: Callable[[list[dict[str, Any]]], bool],
+                        timeout: float = 20) -> list[dict[str, Any]]:
+        """Poll the log (through the CLI, as a user would) until `check` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = self.events()
+            if check(events):
+                return events
+            assert time.monotonic() < deadline, f"not in the log in time: {events}"
+            time.sleep(0.2)
+
+
+def launch(home: Home, user_data: Path, site: FixtureSite) -> Any:
+    from playwright.sync_api import sync_playwright
+
+    write_host(user_data / "NativeMessagingHosts", chrome=[EXTENSION_ID])
+    playwright = sync_playwright().start()
+    rules = (f"MAP www.linkedin.com 127.0.0.1:{site.port}, "
+             f"MAP www.facebook.com 127.0.0.1:{site.port}")
+    env = {k: v for k, v in home.env.items()}
+    context = playwright.chromium.launch_persistent_context(
+        str(user_data), executable_path=CHROMIUM, headless=True, env=env,
+        args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+              "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync",
+              f"--disable-extensions-except={EXTENSION_DIR}",
+              f"--load-extension={EXTENSION_DIR}",
+              f"--host-resolver-rules={rules}", "--ignore-certificate-errors"],
+        ignore_https_errors=True)
+    return playwright, context
+
+
+@pytest.fixture
+def browser(store: Home, tmp_path: Path) -> Iterator[Browser]:
+    site = FixtureSite(tmp_path)
+    playwright, context = launch(store, tmp_path / "profile", site)
+    try:
+        yield Browser(store, context, site)
+    finally:
+        context.close()
+        playwright.stop()
+        site.close()
+        store.run("stop")
+
+
+__all__ = ["EXTENSION_ID", "Browser", "browser", "os"]
