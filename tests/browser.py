@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import os
 import shutil
 import ssl
 import threading
@@ -24,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from handful.manifests import write_host
-from tests.conftest import ROOT, Home
 
+ROOT = Path(__file__).resolve().parent.parent
 EXTENSION_DIR = ROOT / "extension"
 EXTENSION_ID = "gdojkhmbggmkkagejanincjdehedelok"
 FIXTURES = ROOT / "tests" / "fixtures" / "sites"
@@ -98,7 +97,7 @@ class FixtureSite:
 
 @dataclass
 class Browser:
-    home: Home
+    home: Any  # tests.conftest.Home
     context: Any
     site: FixtureSite
 
@@ -123,7 +122,7 @@ class Browser:
             time.sleep(0.2)
 
 
-def launch(home: Home, user_data: Path, site: FixtureSite) -> Any:
+def launch(home: Any, user_data: Path, site: FixtureSite) -> Any:
     from playwright.sync_api import sync_playwright
 
     write_host(user_data / "NativeMessagingHosts", chrome=[EXTENSION_ID])
@@ -144,7 +143,7 @@ def launch(home: Home, user_data: Path, site: FixtureSite) -> Any:
 
 
 @pytest.fixture
-def browser(store: Home, tmp_path: Path) -> Iterator[Browser]:
+def browser(store: Any, tmp_path: Path) -> Iterator[Browser]:
     site = FixtureSite(tmp_path)
     playwright, context = launch(store, tmp_path / "profile", site)
     try:
@@ -156,4 +155,3 @@ def browser(store: Home, tmp_path: Path) -> Iterator[Browser]:
         store.run("stop")
 
 
-__all__ = ["EXTENSION_ID", "Browser", "browser", "os"]

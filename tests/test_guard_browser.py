@@ -3,7 +3,7 @@ served as the real sites."""
 
 from __future__ import annotations
 
-from tests.browser import Browser, browser  # noqa: F401  (the fixture)
+from tests.browser import Browser
 
 DIALOG = '[data-handful="join-dialog"]'
 
