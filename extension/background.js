@@ -148,8 +148,8 @@ async function groupAnswer(group) {
   try {
     const reply = await ask({ type: "group", group: { platform: group.platform, id: group.id } }, GROUP_TIMEOUT_MS);
     if (!reply.ok) return null;
-    const { group: view, count, cap } = reply.result;
-    return { count, cap, history: view ? view.history : null, offline: false };
+    const { group: view, count, cap, delay, members } = reply.result;
+    return { count, cap, delay, members, history: view ? view.history : null, offline: false };
   } catch (error) {
     return { offline: true };
   }

@@ -27,3 +27,104 @@ def test_decline_on_linkedin_stops_the_join(browser: Browser) -> None:
     assert declined["reasons"] == ["invited"]
     assert len(of_type(events, "join_intercepted")) == 1
     assert page.evaluate("window.joinClicks") == 0
+
+
+def test_justify_lets_the_join_through_once_and_records_what_follows(browser: Browser) -> None:
+    browser.home.ok("config", "set", "guard.delay_seconds", "1")
+    page = browser.page("https://www.linkedin.com/groups/12345/")
+    page.click("#join")
+    page.wait_for_selector(DIALOG)
+    page.fill(f"{DIALOG} textarea[name=give]", "Answers about data pipelines")
+    page.fill(f"{DIALOG} textarea[name=get]", "Two clients a year")
+    page.check(f'{DIALOG} input[name=involvement][value="comment"]')
+    page.wait_for_selector(f"{DIALOG} [data-action=join]:not([disabled])")
+    page.click(f"{DIALOG} [data-action=join]")
+    page.wait_for_selector(DIALOG, state="detached")
+    page.wait_for_function("window.joinClicks === 1")
+    events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_requested")))
+    [justified] = of_type(events, "join_justified")
+    assert (justified["give"], justified["get"]) == ("Answers about data pipelines",
+                                                     "Two clients a year")
+    assert justified["involvement"] == ["comment"]
+    assert page.evaluate("window.joinClicks") == 1  # exactly once
+    assert not page.query_selector(DIALOG)  # and the dialog did not come back
+
+
+def test_non_join_controls_pass_untouched(browser: Browser) -> None:
+    page = browser.page("https://www.linkedin.com/groups/12345/")
+    page.click("#follow")
+    page.click("#join-event")
+    assert page.evaluate("window.otherClicks") == 2
+    assert page.query_selector(DIALOG) is None
+    fb = browser.page("https://www.facebook.com/groups/growth.hackers/")
+    fb.click("[aria-label=Inviter]")
+    assert fb.evaluate("window.otherClicks") == 1 and fb.query_selector(DIALOG) is None
+
+
+def test_a_late_rendered_french_facebook_button_with_the_keyboard_alone(browser: Browser
+                                                                       ) -> None:
+    browser.home.ok("config", "set", "guard.delay_seconds", "0")
+    page = browser.page("https://www.facebook.com/groups/growth.hackers/")
+    page.wait_for_selector("#join")  # rendered by the page's script after load
+    page.focus("#join")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(DIALOG)
+    assert page.evaluate("window.joinClicks") == 0
+    # keyboard only: the dialog has focus on "don't join"; Escape declines
+    focused = page.evaluate(
+        "document.querySelector('[data-handful=join-dialog]').shadowRoot.activeElement"
+        ".dataset.action")
+    assert focused == "decline"
+    page.keyboard.press("Escape")
+    page.wait_for_selector(DIALOG, state="detached")
+    assert page.evaluate("window.joinClicks") == 0
+    # again, and this time join with the keyboard: tab to the fields, type, tab to "join"
+    page.focus("#join")
+    page.keyboard.press(" ")
+    page.wait_for_selector(DIALOG)
+    active = "document.querySelector('[data-handful=join-dialog]').shadowRoot.activeElement"
+    page.wait_for_selector(f"{DIALOG} [data-action=join]:not([disabled])")
+    for _ in range(20):  # Tab around (focus stays inside the dialog) to "give"
+        page.keyboard.press("Tab")
+        if page.evaluate(f"{active}.name") == "give":
+            break
+    page.keyboard.type("Growth experiments I ran")
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"{active}.name") == "get"
+    page.keyboard.type("Peers to compare notes with")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"{active}.dataset.action") == "join":
+            break
+    assert page.evaluate(f"{active}.dataset.action") == "join"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(DIALOG, state="detached")
+    page.wait_for_function("window.joinClicks === 1")
+    events = browser.wait_for_events(lambda evs: bool(of_type(evs, "joined")))
+    [declined] = of_type(events, "join_declined")
+    [justified] = of_type(events, "join_justified")
+    assert declined["group"]["id"] == justified["group"]["id"] == "growth.hackers"
+    assert justified["group"]["name"] == "Growth Hackers"
+    assert justified["give"] == "Growth experiments I ran"
+    assert len(of_type(events, "join_intercepted")) == 2
+
+
+def test_over_the_cap_the_dialog_asks_which_group_to_drop(browser: Browser) -> None:
+    browser.home.ok("config", "set", "cap", "1")
+    browser.home.ok("config", "set", "guard.delay_seconds", "0")
+    browser.home.ok("groups", "add", "facebook:old.group", "--name", "Old Group")
+    page = browser.page("https://www.linkedin.com/groups/12345/")
+    page.click("#join")
+    page.wait_for_selector(f"{DIALOG} select[name=drop] option[value='facebook:old.group']",
+                           state="attached")
+    page.fill(f"{DIALOG} textarea[name=give]", "Talks")
+    page.fill(f"{DIALOG} textarea[name=get]", "Leads")
+    page.click(f"{DIALOG} [data-action=join]")  # no choice yet: refused, says why
+    assert "Choose the group" in page.inner_text(f"{DIALOG} .error")
+    page.select_option(f"{DIALOG} select[name=drop]", "facebook:old.group")
+    page.click(f"{DIALOG} [data-action=join]")
+    page.wait_for_selector(DIALOG, state="detached")
+    events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_justified")))
+    [justified] = of_type(events, "join_justified")
+    assert justified["drop"] == {"platform": "facebook", "id": "old.group",
+                                 "name": "Old Group", "url": None}

@@ -78,7 +78,10 @@ class AgentService:
             state = self.ledger.state
             found = state.groups.get(group.key)
             view = group_view(found, clock.now()) if found else None
-            return {"group": view, "count": len(state.members()), "cap": state.setting("cap")}
+            members = [{"platform": g.platform, "id": g.ident, "name": g.group.name}
+                       for g in state.members()]
+            return {"group": view, "count": len(members), "cap": state.setting("cap"),
+                    "delay": state.setting("guard.delay_seconds"), "members": members}
 
     def _event(self, type_name: str, fields: dict[str, Any]) -> ev.Event:
         if "type" in fields and fields["type"] != type_name:

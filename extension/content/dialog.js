@@ -116,7 +116,8 @@
       history.textContent = historyText(current.history);
       offline.hidden = !current.offline;
       dropBox.hidden = !over;
-      if (over && drop.options.length === 0) {
+      if (over && drop.options.length <= 1 && (current.members || []).length) {
+        drop.replaceChildren();
         drop.append(el("option", { value: "", text: "Choose a group…" }));
         for (const member of current.members || []) {
           drop.append(el("option", { value: `${member.platform}:${member.id}`, text: member.name || `${member.platform}:${member.id}` }));
@@ -211,6 +212,10 @@
       host,
       update(next) {
         current = { ...current, ...next };
+        if (next.delay != null && next.delay < remaining) {
+          remaining = Math.max(0, next.delay); // a shorter delay from the agent: never longer
+          if (!timer) tick();
+        }
         render();
       },
     };

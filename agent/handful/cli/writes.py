@@ -3,13 +3,14 @@ writer), else by taking the store's writer lock itself. Either way, the same ans
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handful import clock
 from handful.api.client import AgentClient, AgentUnavailable
 from handful.domain import events as ev
-from handful.errors import InvalidEvent, StorageFailure
+from handful.errors import InvalidEvent, StorageFailure, StoreBusy
 from handful.paths import Paths
 
 
@@ -102,5 +103,14 @@ def open_writer(paths: Paths, *checks: tuple[str, dict[str, Any]]) -> DirectWrit
             return AgentWriter(client)
     except AgentUnavailable:
         pass
-    client.close()
-    return DirectWriter(paths)
+    try:
+        return DirectWriter(paths)
+    except StoreBusy:
+        # The lock's holder may be an agent still starting up: give it a moment to answer.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if client.ping():
+                return AgentWriter(client)
+            time.sleep(0.1)
+        client.close()
+        raise
