@@ -128,3 +128,38 @@ def test_over_the_cap_the_dialog_asks_which_group_to_drop(browser: Browser) -> N
     [justified] = of_type(events, "join_justified")
     assert justified["drop"] == {"platform": "facebook", "id": "old.group",
                                  "name": "Old Group", "url": None}
+
+
+def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Browser
+                                                                     ) -> None:
+    from handful.store.lock import WriterLock
+
+    browser.home.run("stop")
+    # Something else holds the store (an agent that cannot start: say, a locked keyring).
+    blocker = WriterLock(browser.home.state / "writer.lock")
+    blocker.acquire()
+    try:
+        page = browser.page("https://www.linkedin.com/groups/12345/")
+        page.click("#join")
+        page.wait_for_selector(DIALOG)  # at once, from the cache
+        page.wait_for_selector(f"{DIALOG} .offline", state="visible")
+        assert "not running" in page.inner_text(f"{DIALOG} .offline")
+        page.click(f"{DIALOG} [data-action=decline]")
+        page.wait_for_selector(DIALOG, state="detached")
+        worker = browser.context.service_workers[0]
+        queued = worker.evaluate("chrome.storage.local.get('queue').then(r => r.queue)")
+        assert [q["type"] for q in queued] == ["join_intercepted", "join_declined"]
+        assert browser.events() == []
+    finally:
+        blocker.release()
+    # The agent can run again; the next decision sends everything, once each.
+    fb = browser.page("https://www.facebook.com/groups/growth.hackers/")
+    fb.wait_for_selector("#join")
+    fb.click("#join")
+    fb.wait_for_selector(DIALOG)
+    fb.click(f"{DIALOG} [data-action=decline]")
+    events = browser.wait_for_events(lambda evs: len(of_type(evs, "join_declined")) == 2,
+                                     timeout=90)
+    assert len(of_type(events, "join_intercepted")) == 2
+    assert len({e["id"] for e in events}) == len(events) == 4
+    assert page.evaluate("window.joinClicks") == 0
