@@ -21,6 +21,14 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export PATH="$venv/bin:$PATH"
 
+# eslint and web-ext (npm) for the extension.
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+npm ci --no-audit --no-fund --loglevel=error
+
+echo "== eslint"; npx --no-install eslint extension
+echo "== web-ext lint"; npx --no-install web-ext lint --source-dir extension --self-hosted --output text
 echo "== ruff"; ruff check agent tests bench
 echo "== mypy --strict"; mypy
 echo "== pytest"; pytest "$@"
