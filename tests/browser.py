@@ -34,6 +34,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROUTES = {
     ("www.linkedin.com", "/groups/12345/"): "linkedin/group.html",
     ("www.facebook.com", "/groups/growth.hackers/"): "facebook/group.html",
+    ("www.linkedin.com", "/feed/"): "linkedin/feed.html",
 }
 
 
@@ -122,7 +123,7 @@ class Browser:
             time.sleep(0.2)
 
 
-def launch(home: Any, user_data: Path, site: FixtureSite) -> Any:
+def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True) -> Any:
     from playwright.sync_api import sync_playwright
 
     write_host(user_data / "NativeMessagingHosts", chrome=[EXTENSION_ID])
@@ -135,8 +136,8 @@ def launch(home: Any, user_data: Path, site: FixtureSite) -> Any:
         args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
               "--no-first-run", "--disable-background-networking",
               "--disable-component-update", "--disable-sync",
-              f"--disable-extensions-except={EXTENSION_DIR}",
-              f"--load-extension={EXTENSION_DIR}",
+              *([f"--disable-extensions-except={EXTENSION_DIR}",
+                 f"--load-extension={EXTENSION_DIR}"] if extension else []),
               f"--host-resolver-rules={rules}", "--ignore-certificate-errors"],
         ignore_https_errors=True)
     return playwright, context
