@@ -3,7 +3,10 @@ served as the real sites."""
 
 from __future__ import annotations
 
+import os
+
 from tests.browser import Browser
+from tests.conftest import ROOT
 
 DIALOG = '[data-handful="join-dialog"]'
 
@@ -12,12 +15,24 @@ def of_type(events: list[dict[str, object]], kind: str) -> list[dict[str, object
     return [e for e in events if e["type"] == kind]
 
 
+def screenshot(page: object, name: str) -> None:
+    """The README's pictures come from this run (refreshed with HANDFUL_SCREENSHOTS=1)."""
+    target = ROOT / "docs" / "images" / name
+    if target.exists() and not os.environ.get("HANDFUL_SCREENSHOTS"):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target))  # type: ignore[attr-defined]
+    assert target.stat().st_size > 10_000
+
+
 def test_decline_on_linkedin_stops_the_join(browser: Browser) -> None:
     page = browser.page("https://www.linkedin.com/groups/12345/")
+    page.set_viewport_size({"width": 900, "height": 820})
     page.click("#join")
     page.wait_for_selector(DIALOG)
     assert page.evaluate("window.joinClicks") == 0
     page.check(f'{DIALOG} input[name=reason][value="invited"]')
+    screenshot(page, "join-dialog.png")
     page.click(f"{DIALOG} [data-action=decline]")
     page.wait_for_selector(DIALOG, state="detached")
     events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_declined")))
