@@ -56,14 +56,16 @@ function serial(task) {
   return run;
 }
 
+// A queued item: { key (unique), message (what the agent is sent, without a request id) }.
 function enqueue(item) {
   return serial(async () => {
     const { queue = [] } = await chrome.storage.local.get("queue");
     queue.push(item);
     const update = { queue };
-    if (item.type === "join_justified") {
+    if (item.message.type === "join_justified") {
+      const { event } = item.message;
       const { cache = {} } = await chrome.storage.local.get("cache");
-      cache.recent = [{ give: item.event.give, get: item.event.get }, ...(cache.recent || [])].slice(0, 10);
+      cache.recent = [{ give: event.give, get: event.get }, ...(cache.recent || [])].slice(0, 10);
       update.cache = cache;
     }
     await chrome.storage.local.set(update);
@@ -94,7 +96,7 @@ async function flushQueue() {
     const item = queue[0];
     let reply;
     try {
-      reply = await ask({ type: item.type, event: item.event });
+      reply = await ask(item.message);
     } catch (error) {
       await setOffline(true);
       return; // the agent is away: the alarm tries again
@@ -105,7 +107,7 @@ async function flushQueue() {
     }
     await serial(async () => {
       const stored = await chrome.storage.local.get(["queue", "rejected"]);
-      const rest = (stored.queue || []).filter((queued) => queued.event.id !== item.event.id);
+      const rest = (stored.queue || []).filter((queued) => queued.key !== item.key);
       const update = { queue: rest };
       if (!reply.ok) update.rejected = [...(stored.rejected || []), { item, error: reply.error }].slice(-50);
       await chrome.storage.local.set(update);
@@ -158,7 +160,14 @@ async function groupAnswer(group) {
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!message || typeof message !== "object") return false;
   if (message.kind === "event") {
-    enqueue({ type: message.type, event: message.event })
+    enqueue({ key: message.event.id, message: { type: message.type, event: message.event } })
+      .then(() => { flush(); sendResponse({ queued: true }); })
+      .catch((error) => sendResponse({ queued: false, error: String(error) }));
+    return true;
+  }
+  if (message.kind === "import") {
+    const { batch, source, groups } = message;
+    enqueue({ key: batch, message: { type: "memberships_imported", batch, source, groups } })
       .then(() => { flush(); sendResponse({ queued: true }); })
       .catch((error) => sendResponse({ queued: false, error: String(error) }));
     return true;

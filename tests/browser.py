@@ -35,6 +35,8 @@ ROUTES = {
     ("www.linkedin.com", "/groups/12345/"): "linkedin/group.html",
     ("www.facebook.com", "/groups/growth.hackers/"): "facebook/group.html",
     ("www.linkedin.com", "/feed/"): "linkedin/feed.html",
+    ("www.linkedin.com", "/groups/"): "linkedin/my-groups.html",
+    ("www.facebook.com", "/groups/joins/"): "facebook/joins.html",
 }
 
 

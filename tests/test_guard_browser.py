@@ -3,7 +3,9 @@ served as the real sites."""
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
 from tests.browser import Browser
 from tests.conftest import ROOT
@@ -163,7 +165,7 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
         page.wait_for_selector(DIALOG, state="detached")
         worker = browser.context.service_workers[0]
         queued = worker.evaluate("chrome.storage.local.get('queue').then(r => r.queue)")
-        assert [q["type"] for q in queued] == ["join_intercepted", "join_declined"]
+        assert [q["message"]["type"] for q in queued] == ["join_intercepted", "join_declined"]
         assert browser.events() == []
     finally:
         blocker.release()
@@ -178,3 +180,30 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
     assert len(of_type(events, "join_intercepted")) == 2
     assert len({e["id"] for e in events}) == len(events) == 4
     assert page.evaluate("window.joinClicks") == 0
+
+
+def test_the_users_group_lists_become_memberships(browser: Browser) -> None:
+    page = browser.page("https://www.linkedin.com/groups/")
+    page.wait_for_selector("#groups li")
+    for _ in range(6):  # scroll: the page loads the rest of the list
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(200)
+    page.wait_for_function("document.querySelectorAll('#groups li').length === 8")
+    fb = browser.page("https://www.facebook.com/groups/joins/")
+    fb.wait_for_selector("[role=listitem]")
+
+    def listed() -> dict[str, str]:
+        doc = json.loads(browser.home.ok("groups", "--json"))
+        return {g["key"]: g["group"]["name"] for g in doc["groups"]}
+
+    deadline = time.monotonic() + 30
+    while len(listed()) < 11:
+        assert time.monotonic() < deadline, listed()
+        time.sleep(0.3)
+    groups = listed()
+    assert groups["linkedin:9000"] == "Data Folk" and groups["linkedin:9007"] == "Data Eng Weekly"
+    assert groups["facebook:growth.hackers"] == "Growth Hackers"
+    assert groups["facebook:123456789"] == "Café Founders Paris"
+    assert "facebook:indie.makers" in groups and "facebook:discover" not in groups
+    imported = of_type(browser.events(), "membership_imported")
+    assert len(imported) == len({e["group"]["id"] for e in imported}) == 11  # each once

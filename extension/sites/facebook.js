@@ -56,6 +56,15 @@
     return { platform: "facebook", id, name, url: `https://www.facebook.com/groups/${id}/` };
   }
 
+  // The groups a list page shows ("All groups you've joined"), each once.
+  function listedGroups(doc) {
+    return L.groupsFromLinks(doc.querySelectorAll("[role=main] a[href], main a[href]"), (href) => {
+      const match = GROUP_HREF.exec(href);
+      if (!match || NOT_GROUPS.has(match[1])) return null;
+      return { platform: "facebook", id: match[1], url: `https://www.facebook.com/groups/${match[1]}/` };
+    });
+  }
+
   Handful.sites = Handful.sites || {};
-  Handful.sites.facebook = { matches, pageKind, groupIdFromUrl, joinControl, groupOf };
+  Handful.sites.facebook = { matches, pageKind, groupIdFromUrl, joinControl, groupOf, listedGroups };
 })();

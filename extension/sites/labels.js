@@ -96,8 +96,23 @@
     return name ? name.slice(0, 300) : null;
   }
 
+  // Links to groups -> one entry per group, named by the first link that has words.
+  function groupsFromLinks(links, identify) {
+    const found = new Map();
+    for (const link of links) {
+      const group = identify(link.href);
+      if (!group) continue;
+      const name = cleanName(link.getAttribute("aria-label") || link.textContent);
+      const key = `${group.platform}:${group.id}`;
+      const known = found.get(key);
+      if (!known) found.set(key, { ...group, name });
+      else if (!known.name && name) known.name = name;
+    }
+    return [...found.values()];
+  }
+
   Handful.labels = {
     JOIN, JOINED, REQUESTED, normalise, labelOf, controlOf, isJoinLabel, stateOfLabel,
-    nearestLink, cleanName,
+    nearestLink, cleanName, groupsFromLinks,
   };
 })();

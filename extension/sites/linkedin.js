@@ -59,6 +59,15 @@
     return { platform: "linkedin", id, name, url: href };
   }
 
+  // The groups a list page shows (the user's own groups page), each once.
+  function listedGroups(doc) {
+    return L.groupsFromLinks(doc.querySelectorAll("main a[href], [role=main] a[href]"), (href) => {
+      if (!GROUP_HREF.test(href)) return null;
+      const id = groupIdFromUrl(new URL(href));
+      return id ? { platform: "linkedin", id, url: `https://www.linkedin.com/groups/${id}/` } : null;
+    });
+  }
+
   Handful.sites = Handful.sites || {};
-  Handful.sites.linkedin = { matches, pageKind, groupIdFromUrl, joinControl, groupOf };
+  Handful.sites.linkedin = { matches, pageKind, groupIdFromUrl, joinControl, groupOf, listedGroups };
 })();

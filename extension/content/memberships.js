@@ -1,0 +1,56 @@
+// On the user's own group list pages, read the list (including what loads while they
+// scroll) and record it as their current memberships. Elsewhere: a URL check a second.
+"use strict";
+(() => {
+  const Handful = globalThis.Handful;
+  const SETTLE_MS = 700;
+  let observer = null;
+  let sent = new Set();
+  let timer = null;
+  let lastUrl = "";
+
+  function site(url) {
+    return [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url)) || null;
+  }
+
+  function report() {
+    timer = null;
+    const url = new URL(location.href);
+    const s = site(url);
+    if (!s || s.pageKind(url) !== "group_list") return;
+    const fresh = s.listedGroups(document).filter((g) => !sent.has(`${g.platform}:${g.id}`));
+    if (fresh.length === 0) return;
+    for (const g of fresh) sent.add(`${g.platform}:${g.id}`);
+    chrome.runtime.sendMessage({
+      kind: "import", batch: crypto.randomUUID(), source: `${url.hostname.split(".")[1]}_list`,
+      groups: fresh,
+    }).catch(() => undefined);
+  }
+
+  function schedule() {
+    if (!timer) timer = setTimeout(report, SETTLE_MS);
+  }
+
+  function onUrl() {
+    if (location.href === lastUrl) return;
+    lastUrl = location.href;
+    const url = new URL(location.href);
+    const s = site(url);
+    const listing = s && s.pageKind(url) === "group_list";
+    if (listing && !observer && document.documentElement) {
+      sent = new Set();
+      observer = new MutationObserver(schedule);  // only on list pages: new rows as they load
+      observer.observe(document.documentElement, { childList: true, subtree: true });
+      schedule();
+    } else if (!listing && observer) {
+      observer.disconnect();
+      observer = null;
+    }
+  }
+
+  // Content scripts cannot see the page's history.pushState: a cheap poll of the URL
+  // (hash-only changes do not change the page kind, so they cost nothing further).
+  setInterval(onUrl, 1000);
+  document.addEventListener("DOMContentLoaded", onUrl);
+  onUrl();
+})();
