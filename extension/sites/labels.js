@@ -25,7 +25,8 @@
     "partecipa", "unisciti", "unisciti al gruppo", "iscriviti al gruppo",
     "chiedi di partecipare", "richiedi di partecipare",
     // Dutch
-    "lid worden", "word lid", "lid worden van groep", "deelnemen", "lidmaatschap aanvragen",
+    "lid worden", "word lid", "lid worden van groep", "word lid van groep",
+    "word lid van de groep", "deelnemen", "lidmaatschap aanvragen",
     "verzoek om lid te worden",
   ]);
 

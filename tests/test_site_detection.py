@@ -1,0 +1,88 @@
+"""Site detection, the pure functions of extension/sites/, run in Chromium against fixture
+HTML (no extension, no agent: the functions alone)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser import CHROMIUM, EXTENSION_DIR, FIXTURES
+
+SCRIPTS = ["sites/labels.js", "sites/linkedin.js", "sites/facebook.js"]
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.set_content((FIXTURES / "labels.html").read_text())
+        for script in SCRIPTS:
+            page.add_script_tag(content=(EXTENSION_DIR / script).read_text())
+        yield page
+        browser.close()
+
+
+def test_join_controls_in_seven_languages_and_what_is_not_one(page: Any) -> None:
+    results = page.evaluate("""() => [...document.querySelectorAll('#cases [data-expect]')]
+        .map((el) => {
+          const inner = el.querySelector('span span') || el;  // a click lands on a nested span
+          const found = Handful.sites.linkedin.joinControl(inner);
+          return [el.outerHTML.slice(0, 70), el.dataset.expect, found === el];
+        })""")
+    wrong = [(html, expect) for html, expect, found in results if found != (expect == "join")]
+    assert wrong == []
+    assert sum(1 for _, expect, _ in results if expect == "join") >= 18
+
+
+@pytest.mark.parametrize(("url", "kind", "group"), [
+    ("https://www.linkedin.com/groups/12345/", "group", "12345"),
+    ("https://www.linkedin.com/groups/12345/about/", "group", "12345"),
+    ("https://www.linkedin.com/groups/Data-Folk-1234567", "group", "1234567"),
+    ("https://www.linkedin.com/groups?gid=7654321", "group", "7654321"),
+    ("https://www.linkedin.com/groups/", "group_list", None),
+    ("https://www.linkedin.com/groups/discover/", "discover", None),
+    ("https://www.linkedin.com/search/results/groups/?keywords=data", "search", None),
+    ("https://www.linkedin.com/feed/", "other", None),
+])
+def test_linkedin_pages(page: Any, url: str, kind: str, group: str | None) -> None:
+    got = page.evaluate("u => [Handful.sites.linkedin.pageKind(new URL(u)), "
+                        "Handful.sites.linkedin.groupIdFromUrl(new URL(u))]", url)
+    assert got == [kind, group]
+
+
+@pytest.mark.parametrize(("url", "kind", "group"), [
+    ("https://www.facebook.com/groups/growth.hackers/", "group", "growth.hackers"),
+    ("https://web.facebook.com/groups/123456789/posts/42/", "group", "123456789"),
+    ("https://m.facebook.com/groups/some.slug/members/", "group", "some.slug"),
+    ("https://www.facebook.com/groups/joins/?nav_source=tab", "group_list", None),
+    ("https://www.facebook.com/groups/discover/", "discover", None),
+    ("https://www.facebook.com/groups/feed/", "feed", None),
+    ("https://www.facebook.com/search/groups/?q=data", "search", None),
+    ("https://www.facebook.com/someone", "other", None),
+    ("https://evil.example/groups/123/", "other", None),
+])
+def test_facebook_pages(page: Any, url: str, kind: str, group: str | None) -> None:
+    got = page.evaluate("u => [Handful.sites.facebook.pageKind(new URL(u)), "
+                        "Handful.sites.facebook.groupIdFromUrl(new URL(u))]", url)
+    assert got == [kind, group]
+
+
+def test_the_group_of_a_join_button_in_a_search_result_card(page: Any) -> None:
+    got = page.evaluate("""() => {
+      const card = document.createElement('li');
+      card.innerHTML = '<a href="https://www.facebook.com/groups/indie.makers/">' +
+        '<span>Indie Makers</span></a><span>Public · 12K members</span>' +
+        '<div role="button" aria-label="Join group"><span>Join group</span></div>';
+      document.body.append(card);
+      const control = Handful.sites.facebook.joinControl(card.querySelector('[role=button] span'));
+      return Handful.sites.facebook.groupOf(control,
+        new URL('https://www.facebook.com/search/groups/?q=indie'));
+    }""")
+    assert got == {"platform": "facebook", "id": "indie.makers", "name": "Indie Makers",
+                   "url": "https://www.facebook.com/groups/indie.makers/"}
