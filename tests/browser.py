@@ -36,6 +36,7 @@ ROUTES = {
     ("www.facebook.com", "/groups/growth.hackers/"): "facebook/group.html",
     ("www.linkedin.com", "/feed/"): "linkedin/feed.html",
     ("www.linkedin.com", "/groups/"): "linkedin/my-groups.html",
+    ("www.linkedin.com", "/feed/spa/"): "linkedin/spa.html",
     ("www.facebook.com", "/groups/joins/"): "facebook/joins.html",
 }
 

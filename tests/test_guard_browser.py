@@ -207,3 +207,19 @@ def test_the_users_group_lists_become_memberships(browser: Browser) -> None:
     assert "facebook:indie.makers" in groups and "facebook:discover" not in groups
     imported = of_type(browser.events(), "membership_imported")
     assert len(imported) == len({e["group"]["id"] for e in imported}) == 11  # each once
+
+
+def test_a_group_page_reached_by_pushstate(browser: Browser) -> None:
+    page = browser.page("https://www.linkedin.com/feed/spa/")
+    page.click("#open-group")
+    page.wait_for_selector("#join")
+    assert page.url == "https://www.linkedin.com/groups/24680/"
+    page.click("#join")
+    page.wait_for_selector(DIALOG)
+    assert "Stream Processing Guild" in page.inner_text(f"{DIALOG} h2")
+    page.keyboard.press("Escape")
+    events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_declined")))
+    [declined] = of_type(events, "join_declined")
+    assert declined["group"]["id"] == "24680"
+    assert declined["group"]["name"] == "Stream Processing Guild"
+    assert page.evaluate("window.joinClicks") == 0

@@ -49,9 +49,9 @@
     }
     if (!id) id = groupIdFromUrl(url);
     if (!id) return null;
-    if (!name && groupIdFromUrl(url) === id) {
+    if (groupIdFromUrl(url) === id) {  // on the group's own page its heading names it
       const heading = control.ownerDocument.querySelector("h1");
-      name = heading ? L.cleanName(heading.textContent) : null;
+      name = (heading && L.cleanName(heading.textContent)) || name;
     }
     return { platform: "facebook", id, name, url: `https://www.facebook.com/groups/${id}/` };
   }

@@ -83,6 +83,8 @@
   function nearestLink(control, pattern, levels = 8) {
     let node = control;
     for (let i = 0; node && i < levels; i += 1, node = node.parentElement) {
+      // a card or a row, never the whole page: past these, any group link would do
+      if (node.matches && node.matches("body, html, main, [role=main], [role=feed]")) break;
       if (node.matches && node.matches("a[href]") && pattern.test(node.href)) return node;
       const links = node.querySelectorAll ? node.querySelectorAll("a[href]") : [];
       for (const link of links) {

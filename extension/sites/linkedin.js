@@ -52,9 +52,9 @@
       if (!id) return null;
       href = `https://www.linkedin.com/groups/${id}/`;
     }
-    if (!name && groupIdFromUrl(url) === id) {
+    if (groupIdFromUrl(url) === id) {  // on the group's own page its heading names it
       const heading = control.ownerDocument.querySelector("h1");
-      name = heading ? L.cleanName(heading.textContent) : null;
+      name = (heading && L.cleanName(heading.textContent)) || name;
     }
     return { platform: "linkedin", id, name, url: href };
   }
