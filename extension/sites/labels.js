@@ -68,6 +68,12 @@
     return node && node.closest ? node.closest(CONTROL) : null;
   }
 
+  // The join control an event landed on, or null: the guard's whole cost on other clicks.
+  function joinControl(target) {
+    const control = controlOf(target);
+    return control && JOIN.has(labelOf(control)) ? control : null;
+  }
+
   function isJoinLabel(label) {
     return JOIN.has(label);
   }
@@ -115,7 +121,7 @@
   }
 
   Handful.labels = {
-    JOIN, JOINED, REQUESTED, normalise, labelOf, controlOf, isJoinLabel, stateOfLabel,
+    JOIN, JOINED, REQUESTED, normalise, labelOf, controlOf, joinControl, isJoinLabel, stateOfLabel,
     nearestLink, cleanName, groupsFromLinks,
   };
 })();

@@ -30,12 +30,6 @@
     return "other";
   }
 
-  function joinControl(target) {
-    const control = L.controlOf(target);
-    if (!control) return null;
-    return L.isJoinLabel(L.labelOf(control)) ? control : null;
-  }
-
   function groupOf(control, url) {
     const link = L.nearestLink(control, GROUP_HREF);
     let id = null;
@@ -69,5 +63,7 @@
   }
 
   Handful.sites = Handful.sites || {};
-  Handful.sites.linkedin = { matches, pageKind, groupIdFromUrl, joinControl, groupOf, listedGroups };
+  Handful.sites.linkedin = {
+    matches, pageKind, groupIdFromUrl, joinControl: L.joinControl, groupOf, listedGroups,
+  };
 })();
