@@ -187,6 +187,26 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return false;
 });
 
+// Visits: a content script on a group page holds a port and sends heartbeats; when the
+// port closes (the tab navigated or closed) the heartbeats become one visit event.
+chrome.runtime.onConnect.addListener((activity) => {
+  if (activity.name !== "activity") return;
+  let group = null;
+  let seconds = 0;
+  activity.onMessage.addListener((message) => {
+    if (message.start) group = message.start;
+    if (message.name && group) group = { ...group, name: message.name };
+    if (message.beat) seconds += Math.min(Number(message.beat) || 0, 60);
+  });
+  activity.onDisconnect.addListener(() => {
+    if (!group) return;
+    const event = { id: crypto.randomUUID(), ts: new Date().toISOString(), kind: "visit",
+      group: { platform: group.platform, id: group.id, name: group.name || null } };
+    if (seconds > 0) event.minutes = Math.round((seconds / 60) * 10) / 10;
+    enqueue({ key: event.id, message: { type: "engagement", event } }).then(() => flush());
+  });
+});
+
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === "flush") flush();
 });

@@ -223,3 +223,19 @@ def test_a_group_page_reached_by_pushstate(browser: Browser) -> None:
     assert declined["group"]["id"] == "24680"
     assert declined["group"]["name"] == "Stream Processing Guild"
     assert page.evaluate("window.joinClicks") == 0
+
+
+def test_time_on_a_group_page_becomes_one_visit_with_its_minutes(browser: Browser) -> None:
+    page = browser.page("https://www.linkedin.com/groups/12345/")
+    for _ in range(4):  # a reader, scrolling now and then, for a little over 10 seconds
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(3000)
+    page.goto("https://www.linkedin.com/feed/")  # leaving the group ends the visit
+    events = browser.wait_for_events(
+        lambda evs: any(e.get("kind") == "visit" for e in of_type(evs, "engagement")))
+    [visit] = [e for e in of_type(events, "engagement") if e.get("kind") == "visit"]
+    assert visit["group"]["id"] == "12345" and visit["group"]["name"] == "Data Folk"
+    assert 0.1 <= visit["minutes"] <= 0.3  # two or three five-second beats
+    doc = json.loads(browser.home.ok("groups", "--all", "--json"))
+    [group] = [g for g in doc["groups"] if g["key"] == "linkedin:12345"]
+    assert group["figures"]["30"]["visits"] == 1

@@ -1,0 +1,60 @@
+// Time in each group: while a group page is visible and in use, a heartbeat every few
+// seconds to the background, which merges them into one visit (with its minutes) when
+// the page goes away. Nothing runs on pages that are not a group's.
+"use strict";
+(() => {
+  const Handful = globalThis.Handful;
+  const BEAT_S = 5;
+  const IDLE_MS = 120_000; // no input for this long: not counted as active
+  let port = null;
+  let current = null; // "platform:id" of the group page we are on
+  let lastInput = Date.now();
+
+  function groupHere() {
+    const url = new URL(location.href);
+    for (const site of [Handful.sites.linkedin, Handful.sites.facebook]) {
+      if (site.matches(url) && site.pageKind(url) === "group") {
+        const id = site.groupIdFromUrl(url);
+        const heading = document.querySelector("h1");
+        return { platform: site === Handful.sites.linkedin ? "linkedin" : "facebook", id,
+          name: heading ? Handful.labels.cleanName(heading.textContent) : null };
+      }
+    }
+    return null;
+  }
+
+  function leave() {
+    if (port) port.disconnect(); // the background records the visit
+    port = null;
+    current = null;
+  }
+
+  function check() {
+    const group = groupHere();
+    const key = group ? `${group.platform}:${group.id}` : null;
+    if (key !== current) {
+      leave();
+      if (group) {
+        port = chrome.runtime.connect({ name: "activity" });
+        port.onDisconnect.addListener(() => { port = null; current = null; });
+        port.postMessage({ start: group });
+        current = key;
+      }
+    } else if (port && group && group.name) {
+      port.postMessage({ name: group.name });
+    }
+  }
+
+  function beat() {
+    check();
+    const active = !document.hidden && Date.now() - lastInput < IDLE_MS;
+    if (port && active) port.postMessage({ beat: BEAT_S });
+  }
+
+  for (const type of ["pointerdown", "keydown", "wheel", "scroll"]) {
+    window.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
+  }
+  window.addEventListener("pagehide", leave);
+  setInterval(beat, BEAT_S * 1000);
+  document.addEventListener("DOMContentLoaded", check);
+})();
