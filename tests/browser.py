@@ -38,6 +38,7 @@ ROUTES = {
     ("www.linkedin.com", "/groups/"): "linkedin/my-groups.html",
     ("www.linkedin.com", "/feed/spa/"): "linkedin/spa.html",
     ("www.facebook.com", "/groups/joins/"): "facebook/joins.html",
+    ("www.facebook.com", "/groups/indie.makers/"): "facebook/group-member.html",
 }
 
 

@@ -239,3 +239,26 @@ def test_time_on_a_group_page_becomes_one_visit_with_its_minutes(browser: Browse
     doc = json.loads(browser.home.ok("groups", "--all", "--json"))
     [group] = [g for g in doc["groups"] if g["key"] == "linkedin:12345"]
     assert group["figures"]["30"]["visits"] == 1
+
+
+def test_own_posts_comments_and_reactions_are_counted_when_submitted(browser: Browser) -> None:
+    page = browser.page("https://www.facebook.com/groups/indie.makers/")
+    page.wait_for_timeout(300)
+    page.click("#post")            # an empty composer: nothing is posted
+    page.click("#open-comments")   # opens the box: not a comment yet
+    page.click("#composer")
+    page.keyboard.type("Launching my side project next week, feedback welcome")
+    page.click("#post")
+    page.fill("#reply", "Congratulations, great launch!")
+    page.click("#send-comment")
+    page.click("#like")            # a like...
+    page.click("#like")            # ...and taking it back is not a second reaction
+    events = browser.wait_for_events(lambda evs: len(of_type(evs, "engagement")) >= 3)
+    page.wait_for_timeout(500)
+    kinds = sorted(e["kind"] for e in of_type(browser.events(), "engagement"))
+    assert kinds == ["comment", "post", "reaction"]
+    assert {e["group"]["id"] for e in of_type(events, "engagement")} == {"indie.makers"}
+    doc = json.loads(browser.home.ok("groups", "--all", "--json"))
+    [group] = [g for g in doc["groups"] if g["key"] == "facebook:indie.makers"]
+    f30 = group["figures"]["30"]
+    assert (f30["posts"], f30["comments"], f30["reactions"]) == (1, 1, 1)

@@ -51,6 +51,18 @@
     if (port && active) port.postMessage({ beat: BEAT_S });
   }
 
+  // The user's own posts, comments and reactions in this group, counted when submitted.
+  window.addEventListener("click", (event) => {
+    if (!event.isTrusted || !current) return;
+    const kind = Handful.labels.contributionOf(event.target);
+    if (!kind) return;
+    const group = groupHere();
+    if (!group) return;
+    const message = { kind: "event", type: "engagement", event: {
+      id: crypto.randomUUID(), ts: new Date().toISOString(), kind, group } };
+    chrome.runtime.sendMessage(message).catch(() => undefined);
+  }, true);
+
   for (const type of ["pointerdown", "keydown", "wheel", "scroll"]) {
     window.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
   }

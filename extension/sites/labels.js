@@ -43,6 +43,15 @@
     "aangevraagd", "in behandeling", "verzoek annuleren",
   ]);
 
+  // What the user's own contributions are submitted with, and reactions.
+  const POST = new Set(["post", "publish", "publier", "publication", "posten", "veröffentlichen",
+    "publicar", "publicação", "pubblica", "plaatsen", "publiceren"]);
+  const COMMENT = new Set(["comment", "reply", "commenter", "répondre", "kommentieren",
+    "antworten", "comentar", "responder", "commenta", "rispondi", "reageren", "beantwoorden"]);
+  const REACT = new Set(["like", "react", "j'aime", "j’aime", "réagir", "gefällt mir",
+    "reagieren", "me gusta", "reaccionar", "curtir", "reagir", "mi piace", "reagisci",
+    "vind ik leuk", "interessant"]);
+
   function normalise(text) {
     return (text || "")
       .replace(/\s+/g, " ")
@@ -120,8 +129,23 @@
     return [...found.values()];
   }
 
+  // Which contribution a click submits: "post" or "comment" when its composer holds text,
+  // "reaction" for a like that is not already on; otherwise null.
+  function contributionOf(target) {
+    const control = controlOf(target);
+    if (!control) return null;
+    const label = labelOf(control);
+    if (REACT.has(label)) return control.getAttribute("aria-pressed") === "true" ? null : "reaction";
+    const kind = POST.has(label) ? "post" : COMMENT.has(label) ? "comment" : null;
+    if (!kind) return null;
+    const composer = control.closest("form, [role=dialog], [data-composer], .comments, article, section");
+    const editor = composer && composer.querySelector("textarea, [contenteditable=true], [role=textbox]");
+    const text = editor ? (editor.value !== undefined ? editor.value : editor.textContent) : "";
+    return text && text.trim() ? kind : null;
+  }
+
   Handful.labels = {
-    JOIN, JOINED, REQUESTED, normalise, labelOf, controlOf, joinControl, isJoinLabel, stateOfLabel,
+    JOIN, JOINED, REQUESTED, contributionOf, normalise, labelOf, controlOf, joinControl, isJoinLabel, stateOfLabel,
     nearestLink, cleanName, groupsFromLinks,
   };
 })();
