@@ -151,40 +151,100 @@ async function groupAnswer(group) {
     const reply = await ask({ type: "group", group: { platform: group.platform, id: group.id } }, GROUP_TIMEOUT_MS);
     if (!reply.ok) return null;
     const { group: view, count, cap, delay, members } = reply.result;
-    return { count, cap, delay, members, history: view ? view.history : null, offline: false };
+    return { count, cap, delay, members, history: view ? view.history : null, view, offline: false };
   } catch (error) {
     return { offline: true };
   }
 }
 
+// The agent's status for the popup and the first-run page; the cache when it is away.
+async function statusAnswer() {
+  try {
+    const reply = await ask({ type: "status" }, GROUP_TIMEOUT_MS);
+    if (reply.ok) return { ...reply.result, offline: false };
+  } catch (error) {
+    // the agent is away: say so, with what the cache knows
+  }
+  const { cache = {} } = await chrome.storage.local.get("cache");
+  return { offline: true, members: cache.count ?? null, cap: cache.cap ?? null };
+}
+
+async function settingAnswer(key, value) {
+  try {
+    const reply = await ask({ type: "settings_set", key, value, event_id: crypto.randomUUID() });
+    if (!reply.ok) return { ok: false, error: reply.error.message };
+    await refreshCache();
+    return { ok: true, settings: reply.result.settings };
+  } catch (error) {
+    return { ok: false, error: "The Handful agent is not running: start it with `handful start`." };
+  }
+}
+
+// "Decide later": a reminder per group, kept in storage.local; when its alarm fires it is
+// due, and the badge counts the decisions waiting (shown in the popup).
+function groupKey(group) {
+  return `${group.platform}:${group.id}`;
+}
+
+async function updateBadge() {
+  const { reminders = [] } = await chrome.storage.local.get("reminders");
+  const due = reminders.filter((r) => r.due).length;
+  await chrome.action.setBadgeBackgroundColor({ color: "#b45309" });
+  await chrome.action.setBadgeText({ text: due ? String(due) : "" });
+  await chrome.action.setTitle({ title: due ? `Handful: ${due} join decision${due > 1 ? "s" : ""} waiting` : "Handful" });
+}
+
+function remind(group, at) {
+  return serial(async () => {
+    const { reminders = [] } = await chrome.storage.local.get("reminders");
+    const rest = reminders.filter((r) => groupKey(r.group) !== groupKey(group));
+    await chrome.storage.local.set({ reminders: [...rest, { group, at, due: false }] });
+    await chrome.alarms.create(`remind:${groupKey(group)}`, { when: Date.parse(at) });
+  }).then(updateBadge);
+}
+
+function settleReminder(key, due) {
+  return serial(async () => {
+    const { reminders = [] } = await chrome.storage.local.get("reminders");
+    const next = due
+      ? reminders.map((r) => (groupKey(r.group) === key ? { ...r, due: true } : r))
+      : reminders.filter((r) => groupKey(r.group) !== key);
+    await chrome.storage.local.set({ reminders: next });
+    if (!due) await chrome.alarms.clear(`remind:${key}`);
+  }).then(updateBadge);
+}
+
+function queueEvent(type, event) {
+  if (event.group && (type === "join_declined" || type === "join_justified")) {
+    settleReminder(groupKey(event.group), false); // decided: nothing left to remind
+  }
+  return enqueue({ key: event.id, message: { type, event } }).then(() => { flush(); return { queued: true }; });
+}
+
+const HANDLERS = {
+  event: (message) => queueEvent(message.type, message.event),
+  import: ({ batch, source, groups }) =>
+    enqueue({ key: batch, message: { type: "memberships_imported", batch, source, groups } })
+      .then(() => { flush(); return { queued: true }; }),
+  group: (message) => groupAnswer(message.group),
+  status: () => statusAnswer(),
+  groups: (message) => ask({ type: "groups", all: Boolean(message.all) })
+    .then((reply) => (reply.ok ? reply.result : null), () => null),
+  setting: (message) => settingAnswer(message.key, message.value),
+  remind: (message) => remind(message.group, message.at).then(() => ({ done: true })),
+  reminders: () => chrome.storage.local.get("reminders").then((r) => r.reminders || []),
+  dismiss: (message) => settleReminder(message.key, false).then(() => ({ done: true })),
+  flush: () => flush().then(() => ({ done: true })),
+};
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!message || typeof message !== "object") return false;
-  if (message.kind === "event") {
-    enqueue({ key: message.event.id, message: { type: message.type, event: message.event } })
-      .then(() => { flush(); sendResponse({ queued: true }); })
-      .catch((error) => sendResponse({ queued: false, error: String(error) }));
-    return true;
-  }
-  if (message.kind === "import") {
-    const { batch, source, groups } = message;
-    enqueue({ key: batch, message: { type: "memberships_imported", batch, source, groups } })
-      .then(() => { flush(); sendResponse({ queued: true }); })
-      .catch((error) => sendResponse({ queued: false, error: String(error) }));
-    return true;
-  }
-  if (message.kind === "group") {
-    groupAnswer(message.group).then(sendResponse);
-    return true;
-  }
-  if (message.kind === "remind") {
-    chrome.alarms.create(`remind:${message.group.platform}:${message.group.id}`, { when: Date.parse(message.at) });
-    return false;
-  }
-  if (message.kind === "flush") {
-    flush().then(() => sendResponse({ done: true }));
-    return true;
-  }
-  return false;
+  const handler = Object.hasOwn(HANDLERS, message.kind) ? HANDLERS[message.kind] : null;
+  if (!handler) return false;
+  Promise.resolve()
+    .then(() => handler(message))
+    .then(sendResponse, (error) => sendResponse({ error: String(error) }));
+  return true;
 });
 
 // Visits: a content script on a group page holds a port and sends heartbeats; when the
@@ -201,7 +261,7 @@ chrome.runtime.onConnect.addListener((activity) => {
   activity.onDisconnect.addListener(() => {
     if (!group) return;
     const event = { id: crypto.randomUUID(), ts: new Date().toISOString(), kind: "visit",
-      group: { platform: group.platform, id: group.id, name: group.name || null } };
+      group: { platform: group.platform, id: group.id, name: group.name || null, url: group.url || null } };
     if (seconds > 0) event.minutes = Math.round((seconds / 60) * 10) / 10;
     enqueue({ key: event.id, message: { type: "engagement", event } }).then(() => flush());
   });
@@ -209,7 +269,13 @@ chrome.runtime.onConnect.addListener((activity) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === "flush") flush();
+  if (alarm.name.startsWith("remind:")) settleReminder(alarm.name.slice("remind:".length), true);
 });
 chrome.alarms.create("flush", { periodInMinutes: 1 });
-chrome.runtime.onStartup.addListener(() => flush());
-chrome.runtime.onInstalled.addListener(() => flush());
+chrome.runtime.onStartup.addListener(() => { flush(); updateBadge(); });
+chrome.runtime.onInstalled.addListener((details) => {
+  flush();
+  updateBadge();
+  // A new user is walked through connecting the agent and reading their group lists.
+  if (details.reason === "install") chrome.tabs.create({ url: chrome.runtime.getURL("welcome/welcome.html") });
+});

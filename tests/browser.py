@@ -39,6 +39,9 @@ ROUTES = {
     ("www.linkedin.com", "/feed/spa/"): "linkedin/spa.html",
     ("www.facebook.com", "/groups/joins/"): "facebook/joins.html",
     ("www.facebook.com", "/groups/indie.makers/"): "facebook/group-member.html",
+    ("www.linkedin.com", "/search/results/groups/"): "linkedin/search.html",
+    ("www.facebook.com", "/groups/discover/"): "facebook/discover.html",
+    ("www.facebook.com", "/"): "facebook/home.html",
 }
 
 
@@ -106,6 +109,36 @@ class Browser:
     context: Any
     site: FixtureSite
 
+    @property
+    def worker(self) -> Any:
+        """The extension's service worker (its background), to look at what it keeps."""
+        workers = self.context.service_workers
+        return workers[0] if workers else self.context.wait_for_event("serviceworker")
+
+    def extension_page(self, path: str) -> Any:
+        return self.page(f"chrome-extension://{EXTENSION_ID}/{path}")
+
+    def tab_id(self, url: str) -> int:
+        """The browser's id for the tab showing `url` (the popup is opened for a tab)."""
+        found: int = self.worker.evaluate(
+            "url => chrome.tabs.query({url}).then(tabs => tabs[0].id)", url)
+        return found
+
+    def settled(self, timeout: float = 30) -> list[str]:
+        """Wait for the first run to be over: the extension has opened its welcome tab by
+        itself and exchanged its first messages with the agent. Returns the tabs' URLs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found: dict[str, Any] = self.worker.evaluate("""async () => ({
+                tabs: (await chrome.tabs.query({})).map(t => [t.url || t.pendingUrl, t.status]),
+                offline: ((await chrome.storage.local.get("cache")).cache || {}).offline })""")
+            welcome = [status for url, status in found["tabs"]
+                       if url and url.endswith("/welcome/welcome.html")]
+            if welcome == ["complete"] and found["offline"] is False:
+                return [url or "" for url, _ in found["tabs"]]
+            assert time.monotonic() < deadline, found
+            time.sleep(0.1)
+
     def page(self, url: str) -> Any:
         page = self.context.new_page()
         page.goto(url)
@@ -152,7 +185,11 @@ def browser(store: Any, tmp_path: Path) -> Iterator[Browser]:
     site = FixtureSite(tmp_path)
     playwright, context = launch(store, tmp_path / "profile", site)
     try:
-        yield Browser(store, context, site)
+        browser = Browser(store, context, site)
+        # The first run's own exchange with the agent (the welcome page) is over before the
+        # test starts, so a test that stops the agent races nothing.
+        browser.settled()
+        yield browser
     finally:
         context.close()
         playwright.stop()

@@ -17,13 +17,13 @@ def of_type(events: list[dict[str, object]], kind: str) -> list[dict[str, object
     return [e for e in events if e["type"] == kind]
 
 
-def screenshot(page: object, name: str) -> None:
+def screenshot(page: object, name: str, *, full_page: bool = False) -> None:
     """The README's pictures come from this run (refreshed with HANDFUL_SCREENSHOTS=1)."""
     target = ROOT / "docs" / "images" / name
     if target.exists() and not os.environ.get("HANDFUL_SCREENSHOTS"):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target))  # type: ignore[attr-defined]
+    page.screenshot(path=str(target), full_page=full_page)  # type: ignore[attr-defined]
     assert target.stat().st_size > 10_000
 
 
@@ -163,7 +163,7 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
         assert "not running" in page.inner_text(f"{DIALOG} .offline")
         page.click(f"{DIALOG} [data-action=decline]")
         page.wait_for_selector(DIALOG, state="detached")
-        worker = browser.context.service_workers[0]
+        worker = browser.worker
         queued = worker.evaluate("chrome.storage.local.get('queue').then(r => r.queue)")
         assert [q["message"]["type"] for q in queued] == ["join_intercepted", "join_declined"]
         assert browser.events() == []

@@ -13,11 +13,10 @@
   function groupHere() {
     const url = new URL(location.href);
     for (const site of [Handful.sites.linkedin, Handful.sites.facebook]) {
-      if (site.matches(url) && site.pageKind(url) === "group") {
-        const id = site.groupIdFromUrl(url);
+      const group = site.matches(url) && site.pageKind(url) === "group" ? site.groupAt(url) : null;
+      if (group) {
         const heading = document.querySelector("h1");
-        return { platform: site === Handful.sites.linkedin ? "linkedin" : "facebook", id,
-          name: heading ? Handful.labels.cleanName(heading.textContent) : null };
+        return { ...group, name: heading ? Handful.labels.cleanName(heading.textContent) : null };
       }
     }
     return null;
@@ -66,6 +65,11 @@
   for (const type of ["pointerdown", "keydown", "wheel", "scroll"]) {
     window.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
   }
+  // The popup asks which group this tab shows (its name is in the page, not the URL).
+  chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (message && message.kind === "here") sendResponse(groupHere());
+  });
+
   window.addEventListener("pagehide", leave);
   setInterval(beat, BEAT_S * 1000);
   document.addEventListener("DOMContentLoaded", check);

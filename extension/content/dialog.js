@@ -3,6 +3,7 @@
 "use strict";
 (() => {
   const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const { el } = Handful.dom;
 
   const REASONS = [
     ["invited", "I was invited"],
@@ -41,16 +42,6 @@
     button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
     [hidden] { display: none !important; }
   `;
-
-  function el(tag, attrs = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === "text") node.textContent = value;
-      else if (value !== false && value != null) node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) node.append(child);
-    return node;
-  }
 
   function historyText(history) {
     if (!history) return "";

@@ -50,6 +50,12 @@
     return { platform: "facebook", id, name, url: `https://www.facebook.com/groups/${id}/` };
   }
 
+  // The group whose page this URL is, or null.
+  function groupAt(url) {
+    const id = groupIdFromUrl(url);
+    return id ? { platform: "facebook", id, url: `https://www.facebook.com/groups/${id}/` } : null;
+  }
+
   // The groups a list page shows ("All groups you've joined"), each once.
   function listedGroups(doc) {
     return L.groupsFromLinks(doc.querySelectorAll("[role=main] a[href], main a[href]"), (href) => {
@@ -61,6 +67,6 @@
 
   Handful.sites = Handful.sites || {};
   Handful.sites.facebook = {
-    matches, pageKind, groupIdFromUrl, joinControl: L.joinControl, groupOf, listedGroups,
+    platform: "facebook", matches, pageKind, groupIdFromUrl, groupAt, joinControl: L.joinControl, groupOf, listedGroups,
   };
 })();

@@ -53,6 +53,12 @@
     return { platform: "linkedin", id, name, url: href };
   }
 
+  // The group whose page this URL is, or null.
+  function groupAt(url) {
+    const id = matches(url) ? groupIdFromUrl(url) : null;
+    return id ? { platform: "linkedin", id, url: `https://www.linkedin.com/groups/${id}/` } : null;
+  }
+
   // The groups a list page shows (the user's own groups page), each once.
   function listedGroups(doc) {
     return L.groupsFromLinks(doc.querySelectorAll("main a[href], [role=main] a[href]"), (href) => {
@@ -64,6 +70,6 @@
 
   Handful.sites = Handful.sites || {};
   Handful.sites.linkedin = {
-    matches, pageKind, groupIdFromUrl, joinControl: L.joinControl, groupOf, listedGroups,
+    platform: "linkedin", matches, pageKind, groupIdFromUrl, groupAt, joinControl: L.joinControl, groupOf, listedGroups,
   };
 })();

@@ -1,0 +1,127 @@
+// The popup: the count against the cap, the group in the current tab (since when, what was
+// promised, what happened), one-click results, the decisions waiting, Handful's effect.
+"use strict";
+(() => {
+  const Handful = globalThis.Handful;
+  const { el } = Handful.dom;
+  const F = Handful.figures;
+  const $ = (id) => document.getElementById(id);
+  const send = (message) => chrome.runtime.sendMessage(message);
+  const RESULT_WORDS = { referral_given: "Referral given", referral_received: "Referral received",
+    event: "Event attended", meeting: "Meeting", business: "Business won" };
+  let group = null; // the group in the current tab: { platform, id, name, url }
+
+  // The tab the popup is about: the active one, or ?tab=N (the popup opened as a page).
+  async function currentTab() {
+    const asked = new URLSearchParams(location.search).get("tab");
+    if (asked) return chrome.tabs.get(Number(asked)).catch(() => null);
+    const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+    return tab || null;
+  }
+
+  async function groupIn(tab) {
+    let url;
+    try { url = new URL(tab && tab.url); } catch (error) { return null; }
+    const site = [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url));
+    const found = site ? site.groupAt(url) : null;
+    if (!found) return null;
+    // the page knows the group's name (its heading); the URL does not
+    const here = await chrome.tabs.sendMessage(tab.id, { kind: "here" }).catch(() => null);
+    return { ...found, name: here && here.id === found.id ? here.name : null };
+  }
+
+  function showStatus(status) {
+    $("offline").hidden = !status.offline;
+    const { members, cap } = status;
+    if (members == null) {
+      $("count").textContent = "Your groups are not known yet.";
+    } else {
+      $("count").textContent = `You are in ${members} of ${cap} groups.`;
+      $("count").classList.toggle("over", members > cap);
+    }
+    if (status.review) {
+      $("review").textContent = status.review.due ? "Your group review is due." : `Next review: ${F.day(status.review.due_at)}.`;
+      $("review").classList.toggle("due", status.review.due);
+    }
+    $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
+  }
+
+  function membershipText(view) {
+    if (!view) return "Not in your log yet: you are not a member.";
+    const since = view.since ? ` since ${F.day(view.since)}` : "";
+    const words = { member: `Member${since}.`, requested: `Join requested${since}.`, left: "You left this group.",
+      declined: "You decided not to join.", deferred: "You said you would decide later.", seen: "You are not a member." };
+    return words[view.status] || "";
+  }
+
+  function showGroup(answer) {
+    const view = answer && answer.view;
+    $("group-name").textContent = (view && view.group.name) || group.name || `${group.platform}:${group.id}`;
+    $("membership").textContent = membershipText(view);
+    $("commitment").replaceChildren(F.commitment(view) || "");
+    $("figures").replaceChildren(view ? F.figureTable(view.figures, ["30", "90"]) : "");
+    $("here").hidden = false;
+  }
+
+  async function refreshGroup() {
+    if (!group) return;
+    showGroup(await send({ kind: "group", group }));
+  }
+
+  async function logResult(kind) {
+    const event = { id: crypto.randomUUID(), ts: new Date().toISOString(), kind,
+      group: { platform: group.platform, id: group.id, name: group.name || null, url: group.url } };
+    if (kind === "business") {
+      const amount = $("amount").valueAsNumber;
+      if ($("amount").value !== "" && !(amount >= 0)) {
+        $("logged").textContent = "The amount must be a number, 0 or more.";
+        return;
+      }
+      if (Number.isFinite(amount)) event.amount = amount;
+    }
+    const note = $("note").value.trim();
+    if (note) event.note = note;
+    const reply = await send({ kind: "event", type: "engagement", event });
+    if (!reply || !reply.queued) {
+      $("logged").textContent = "Could not keep that: try again.";
+      return;
+    }
+    $("note").value = "";
+    $("amount").value = "";
+    $("logged").textContent = `${RESULT_WORDS[kind]} logged.`;
+    await send({ kind: "flush" });
+    await refreshGroup();
+  }
+
+  async function showReminders() {
+    const due = ((await send({ kind: "reminders" })) || []).filter((r) => r.due);
+    $("waiting").hidden = due.length === 0;
+    $("reminders").replaceChildren(...due.map((reminder) => {
+      const name = reminder.group.name || reminder.group.id;
+      const open = el("a", { class: "button", href: reminder.group.url || "#", target: "_blank", text: "Open the group" });
+      const decline = el("button", { type: "button", "data-action": "decline", text: "Don't join" });
+      decline.addEventListener("click", async () => {
+        await send({ kind: "event", type: "join_declined", event: { id: crypto.randomUUID(),
+          ts: new Date().toISOString(), group: reminder.group, reasons: [] } });
+        await showReminders();
+      });
+      return el("li", { "data-group": `${reminder.group.platform}:${reminder.group.id}` },
+        [el("span", { text: `You said you would decide about ${name}.` }), open, decline]);
+    }));
+  }
+
+  for (const button of document.querySelectorAll("[data-result]")) {
+    button.addEventListener("click", () => logResult(button.dataset.result));
+  }
+
+  (async () => {
+    const tab = await currentTab();
+    group = await groupIn(tab);
+    await Promise.all([
+      send({ kind: "status" }).then(showStatus),
+      group ? refreshGroup() : null,
+      showReminders(),
+    ]);
+    document.body.dataset.ready = "true";
+  })();
+})();

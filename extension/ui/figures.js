@@ -1,0 +1,76 @@
+// What the popup and the review show of a group and of Handful's own effect: the agent's
+// figures as small tables and sentences. Builds elements; asks nothing of anyone.
+"use strict";
+(() => {
+  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const { el } = Handful.dom;
+
+  const FIGURES = [
+    ["visits", "Visits"], ["minutes", "Minutes"], ["posts", "Posts"], ["comments", "Comments"],
+    ["reactions", "Reactions"], ["events", "Events"], ["referrals_given", "Referrals given"],
+    ["referrals_received", "Referrals received"], ["business", "Business won"],
+    ["business_amount", "Business amount"], ["meetings", "Meetings"],
+  ];
+  const INVOLVEMENT = { post: "post", comment: "comment", event: "organise an event", speak: "speak",
+    board: "board or committee", other: "other" };
+
+  function day(ts) {
+    return ts ? ts.slice(0, 10) : "";
+  }
+
+  function number(value) {
+    return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  }
+
+  // One row per figure that is not zero in any window; windows are the agent's "30", "90"….
+  function figureTable(figures, windows) {
+    const rows = FIGURES.filter(([key]) => windows.some((w) => (figures[w] || {})[key]));
+    if (rows.length === 0) return el("p", { class: "quiet", "data-figures": "none", text: "Nothing yet in the last " + windows[windows.length - 1] + " days." });
+    const head = el("tr", {}, [el("th", { scope: "col", text: "" }),
+      ...windows.map((w) => el("th", { scope: "col", text: `${w} days` }))]);
+    const body = rows.map(([key, label]) => el("tr", { "data-figure": key }, [
+      el("th", { scope: "row", text: label }),
+      ...windows.map((w) => el("td", { text: number((figures[w] || {})[key] || 0) })),
+    ]));
+    return el("table", { class: "figures" }, [el("thead", {}, [head]), el("tbody", {}, body)]);
+  }
+
+  // "Joined on … to give … and get …": what the user promised when they joined.
+  function commitment(view) {
+    const c = view && view.commitment;
+    if (!c) return null;
+    const parts = [
+      el("p", {}, [el("strong", { text: "You said you would give: " }), c.give]),
+      el("p", {}, [el("strong", { text: "and get: " }), c.get]),
+    ];
+    if (c.involvement && c.involvement.length) {
+      parts.push(el("p", { text: `Involvement: ${c.involvement.map((i) => INVOLVEMENT[i] || i).join(", ")}.` }));
+    }
+    if (c.drop) parts.push(el("p", { text: `To make room you would leave ${c.drop.name || c.drop.id}.` }));
+    return el("div", { class: "commitment", "data-commitment": "" },
+      [el("p", { class: "quiet", text: `Justified on ${day(c.ts)}` }), ...parts]);
+  }
+
+  // The scoreboard: joins stopped, declined and their share, groups left, attempts per week.
+  function scoreboard(score, weeks = 8) {
+    if (!score) return null;
+    const share = score.declined_share == null ? "" : ` (${Math.round(score.declined_share * 100)}%)`;
+    const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+    const items = [
+      el("li", { "data-score": "intercepted", text: plural(score.intercepted, "join paused", "joins paused") }),
+      el("li", { "data-score": "declined", text: `${score.declined} not joined${share}` }),
+      el("li", { "data-score": "left", text: plural(score.left, "group left", "groups left") }),
+    ];
+    const byWeek = Object.entries(score.attempts_by_week || {}).slice(-weeks);
+    const most = Math.max(1, ...byWeek.map(([, n]) => n));
+    const bars = el("div", { class: "bars", role: "img",
+      "aria-label": `Join attempts per week: ${byWeek.map(([w, n]) => `${w}: ${n}`).join(", ") || "none yet"}` },
+    byWeek.map(([week, n]) => el("span", { class: "bar", title: `${week}: ${n}`,
+      style: `height:${Math.max(8, Math.round((n / most) * 100))}%` })));
+    const chart = byWeek.length
+      ? el("div", { class: "attempts" }, [el("p", { class: "quiet", text: "Join attempts per week" }), bars]) : null;
+    return el("div", { class: "scoreboard" }, [el("ul", {}, items), chart]);
+  }
+
+  Handful.figures = { FIGURES, day, figureTable, commitment, scoreboard };
+})();

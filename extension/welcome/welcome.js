@@ -1,0 +1,53 @@
+// The first-run page: connect the agent, choose the cap, read the user's group lists.
+// What Handful knows updates live as the list pages are read in other tabs.
+"use strict";
+(() => {
+  const { el } = globalThis.Handful.dom;
+  const $ = (id) => document.getElementById(id);
+  const send = (message) => chrome.runtime.sendMessage(message);
+
+  async function checkAgent() {
+    const status = await send({ kind: "status" });
+    const connected = status && !status.offline;
+    $("agent-state").textContent = connected ? "Connected: the agent is running and keeps your log." : "The agent is not answering yet.";
+    $("agent-state").className = connected ? "ok" : "over";
+    $("agent-help").hidden = connected;
+    if (connected && document.activeElement !== $("cap")) $("cap").value = status.cap;
+    return connected;
+  }
+
+  async function showKnown() {
+    const groups = await send({ kind: "groups", all: false });
+    if (!groups) return;
+    const names = groups.groups.map((g) => g.group.name || g.key);
+    $("known").textContent = names.length
+      ? `Handful knows ${names.length} group${names.length > 1 ? "s" : ""} you are in (your cap: ${groups.cap}).`
+      : "No groups yet.";
+    $("known-list").replaceChildren(...names.map((name) => el("li", { text: name })));
+  }
+
+  async function saveCap() {
+    const value = $("cap").valueAsNumber;
+    if (!Number.isInteger(value) || value < 1 || value > 100) {
+      $("cap-state").textContent = "The cap is a whole number from 1 to 100.";
+      return;
+    }
+    const reply = await send({ kind: "setting", key: "cap", value });
+    $("cap-state").textContent = reply.ok ? `Saved: at most ${reply.settings.cap} groups.` : reply.error;
+    await showKnown();
+  }
+
+  // The list pages' groups reach the agent through the queue; each flush refreshes the cache.
+  let pending = null;
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area !== "local" || !changes.cache || pending) return;
+    pending = setTimeout(() => { pending = null; showKnown(); }, 300);
+  });
+  $("check-again").addEventListener("click", async () => { if (await checkAgent()) await showKnown(); });
+  $("save-cap").addEventListener("click", saveCap);
+
+  (async () => {
+    if (await checkAgent()) await showKnown();
+    document.body.dataset.ready = "true";
+  })();
+})();
