@@ -86,3 +86,27 @@ def test_the_group_of_a_join_button_in_a_search_result_card(page: Any) -> None:
     }""")
     assert got == {"platform": "facebook", "id": "indie.makers", "name": "Indie Makers",
                    "url": "https://www.facebook.com/groups/indie.makers/"}
+
+
+@pytest.mark.parametrize(("url", "group"), [
+    ("https://www.linkedin.com/groups/Data-Folk-1234567/about/",
+     {"platform": "linkedin", "id": "1234567",
+      "url": "https://www.linkedin.com/groups/1234567/"}),
+    ("https://www.linkedin.com/groups?gid=7654321",
+     {"platform": "linkedin", "id": "7654321",
+      "url": "https://www.linkedin.com/groups/7654321/"}),
+    ("https://m.facebook.com/groups/some.slug/members/",
+     {"platform": "facebook", "id": "some.slug",
+      "url": "https://www.facebook.com/groups/some.slug/"}),
+    ("https://www.linkedin.com/groups/", None),
+    ("https://www.facebook.com/groups/discover/", None),
+    ("https://evil.example/groups/123/", None),
+])
+def test_the_group_a_page_shows_for_the_popup(page: Any, url: str,
+                                              group: dict[str, str] | None) -> None:
+    got = page.evaluate("""u => {
+      const url = new URL(u);
+      const site = [Handful.sites.linkedin, Handful.sites.facebook].find(s => s.matches(url));
+      return site ? site.groupAt(url) : null;
+    }""", url)
+    assert got == group
