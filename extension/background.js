@@ -3,8 +3,12 @@
 "use strict";
 
 const HOST = "com.handful.agent";
-const ASK_TIMEOUT_MS = 5000;
-const GROUP_TIMEOUT_MS = 1500;
+// The host always answers, if only with agent_unavailable after trying to start the agent
+// (up to 20 s on a slow first start): the queue waits for that answer.
+const ASK_TIMEOUT_MS = 25_000;
+const GROUP_TIMEOUT_MS = 1500;   // the dialog is already on screen: a late answer is dropped
+const STATUS_TIMEOUT_MS = 5000;  // popup and first-run page
+const RETRY_MS = [2000, 5000, 15_000, 30_000]; // then the one-minute alarm
 const REJECTED = new Set(["invalid", "unknown_type", "bad_json", "too_large"]);
 
 let port = null;
@@ -99,11 +103,13 @@ async function flushQueue() {
       reply = await ask(item.message);
     } catch (error) {
       await setOffline(true);
-      return; // the agent is away: the alarm tries again
+      retryLater();
+      return; // the agent is away: try again soon, then every minute
     }
     if (!reply.ok && !REJECTED.has(reply.error && reply.error.code)) {
       await setOffline(true);
-      return; // storage trouble on the agent's side: keep it and try later
+      retryLater();
+      return; // the agent is away, or storage trouble on its side: keep it and try later
     }
     await serial(async () => {
       const stored = await chrome.storage.local.get(["queue", "rejected"]);
@@ -113,8 +119,15 @@ async function flushQueue() {
       await chrome.storage.local.set(update);
     });
   }
-  await setOffline(false);
   await refreshCache();
+}
+
+let retries = 0;
+let retryTimer = null;
+function retryLater() {
+  if (retryTimer || retries >= RETRY_MS.length) return;
+  retryTimer = setTimeout(() => { retryTimer = null; flush(); }, RETRY_MS[retries]);
+  retries += 1;
 }
 
 async function setOffline(offline) {
@@ -129,7 +142,7 @@ async function refreshCache() {
   try {
     const status = await ask({ type: "status" });
     const groups = await ask({ type: "groups", all: true });
-    if (!status.ok || !groups.ok) return;
+    if (!status.ok || !groups.ok) throw new Error("the agent is away");
     await serial(async () => {
       const { cache = {} } = await chrome.storage.local.get("cache");
       cache.count = status.result.members;
@@ -141,8 +154,10 @@ async function refreshCache() {
       cache.offline = false;
       await chrome.storage.local.set({ cache });
     });
+    retries = 0;
   } catch (error) {
     await setOffline(true);
+    retryLater();
   }
 }
 
@@ -160,7 +175,7 @@ async function groupAnswer(group) {
 // The agent's status for the popup and the first-run page; the cache when it is away.
 async function statusAnswer() {
   try {
-    const reply = await ask({ type: "status" }, GROUP_TIMEOUT_MS);
+    const reply = await ask({ type: "status" }, STATUS_TIMEOUT_MS);
     if (reply.ok) return { ...reply.result, offline: false };
   } catch (error) {
     // the agent is away: say so, with what the cache knows

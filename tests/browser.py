@@ -4,6 +4,7 @@ pages served as www.linkedin.com and www.facebook.com from loopback (see TESTING
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import json
 import shutil
@@ -138,6 +139,29 @@ class Browser:
                 return [url or "" for url, _ in found["tabs"]]
             assert time.monotonic() < deadline, found
             time.sleep(0.1)
+
+    @contextlib.contextmanager
+    def agent_kept_away(self) -> Iterator[None]:
+        """The agent stopped and unable to start again (something else holds the store, as
+        when the keyring is locked) until the block ends. The extension restarts the agent
+        whenever it asks, so stopping and blocking are retried until the block holds."""
+        from handful.errors import StoreBusy
+        from handful.store.lock import WriterLock
+
+        blocker = WriterLock(self.home.state / "writer.lock")
+        for _ in range(20):
+            self.home.run("stop")
+            try:
+                blocker.acquire(timeout=0.5)
+                break
+            except StoreBusy:
+                continue
+        else:
+            raise AssertionError("the agent kept coming back")
+        try:
+            yield
+        finally:
+            blocker.release()
 
     def page(self, url: str) -> Any:
         page = self.context.new_page()

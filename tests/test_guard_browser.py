@@ -149,13 +149,7 @@ def test_over_the_cap_the_dialog_asks_which_group_to_drop(browser: Browser) -> N
 
 def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Browser
                                                                      ) -> None:
-    from handful.store.lock import WriterLock
-
-    browser.home.run("stop")
-    # Something else holds the store (an agent that cannot start: say, a locked keyring).
-    blocker = WriterLock(browser.home.state / "writer.lock")
-    blocker.acquire()
-    try:
+    with browser.agent_kept_away():
         page = browser.page("https://www.linkedin.com/groups/12345/")
         page.click("#join")
         page.wait_for_selector(DIALOG)  # at once, from the cache
@@ -167,8 +161,6 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
         queued = worker.evaluate("chrome.storage.local.get('queue').then(r => r.queue)")
         assert [q["message"]["type"] for q in queued] == ["join_intercepted", "join_declined"]
         assert browser.events() == []
-    finally:
-        blocker.release()
     # The agent can run again; the next decision sends everything, once each.
     fb = browser.page("https://www.facebook.com/groups/growth.hackers/")
     fb.wait_for_selector("#join")

@@ -95,12 +95,7 @@ def test_the_popup_away_from_a_group_and_without_the_agent(browser: Browser) -> 
     popup = popup_for(browser, "https://www.linkedin.com/feed/")
     assert popup.inner_text("#count") == "You are in 0 of 5 groups."
     assert popup.is_hidden("#here") and popup.is_hidden("#offline")
-    browser.home.run("stop")
-    from handful.store.lock import WriterLock
-
-    blocker = WriterLock(browser.home.state / "writer.lock")  # the agent cannot start
-    blocker.acquire()
-    try:
+    with browser.agent_kept_away():
         browser.page(GROUP_URL)
         popup = popup_for(browser, GROUP_URL)
         assert popup.is_visible("#offline")
@@ -111,8 +106,6 @@ def test_the_popup_away_from_a_group_and_without_the_agent(browser: Browser) -> 
             "chrome.storage.local.get('queue').then(r => r.queue.map(q => q.message.event.kind))")
         assert queued == ["event"]
         assert browser.events() == []
-    finally:
-        blocker.release()
     events = browser.wait_for_events(lambda evs: len(evs) == 1, timeout=90)
     assert events[0]["kind"] == "event" and events[0]["group"]["id"] == "12345"
 

@@ -5,6 +5,7 @@
   const { el } = globalThis.Handful.dom;
   const $ = (id) => document.getElementById(id);
   const send = (message) => chrome.runtime.sendMessage(message);
+  let recheck = null;
 
   async function checkAgent() {
     const status = await send({ kind: "status" });
@@ -13,6 +14,8 @@
     $("agent-state").className = connected ? "ok" : "over";
     $("agent-help").hidden = connected;
     if (connected && document.activeElement !== $("cap")) $("cap").value = status.cap;
+    // Not yet: look again every few seconds, so the page turns green once the agent is in.
+    if (!connected && !recheck) recheck = setTimeout(() => { recheck = null; checkAgent().then((ok) => ok && showKnown()); }, 3000);
     return connected;
   }
 
