@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install Handful for this user and start it: an isolated environment, the package, the store,
-# the agent.
+# the native host registered with every browser found, the agent started now and at login.
 # Safe to run again: it upgrades in place and never overwrites an existing store.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,9 +36,24 @@ if ! "$handful" init; then
   fi
 fi
 
-# The main job: the agent, the one writer of the log, in the background.
+# Every browser found can start the host; the agent starts at login, and now.
+"$handful" install
 "$handful" start
 echo
 "$handful" status
 echo
-echo "Installed: $handful (add $venv/bin to your PATH to type just 'handful')."
+cat <<EOF
+Installed: $handful (add $venv/bin to your PATH to type just 'handful').
+
+What is left for you: load the extension from $root/extension
+  Chrome, Chromium, Edge, Brave, Vivaldi: open chrome://extensions (Edge: edge://extensions),
+    turn on "Developer mode", click "Load unpacked" and pick that folder.
+  Firefox: open about:debugging#/runtime/this-firefox, click "Load Temporary Add-on…" and
+    pick manifest.json in that folder (until Firefox restarts; see docs/install.md).
+  Or try it at once in a browser profile of its own: $handful browser
+If something does not work: $handful doctor
+EOF
+# On a desktop, at a terminal: end in a browser with Handful loaded.
+if [ -t 1 ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${HANDFUL_NO_BROWSER:-}" ]; then
+  "$handful" browser || true
+fi

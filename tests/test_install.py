@@ -22,8 +22,12 @@ def stop(env: dict[str, str]) -> None:
 
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
-    env = base_env(home)
+    """A user of their own: HOME (where browsers look for hosts) beside HANDFUL_HOME, no
+    desktop session, no passphrase unless given."""
+    env = {k: v for k, v in base_env(home).items()
+           if not k.startswith("XDG_") and k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("HANDFUL_PASSPHRASE")
+    env["HOME"] = str(home.parent / "user")
     env.update(extra)
     return env
 
@@ -35,6 +39,13 @@ def test_install_creates_the_store_and_is_safe_to_rerun(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "Your recovery key" in first.stdout and "Groups: 0 of 5" in first.stdout
     assert "Agent: running" in first.stdout
+    # the host is registered with the browser found here (the tests' Chromium), the agent
+    # starts at login, and the user is told what is left: loading the extension
+    manifest = tmp_path / "user/.config/chromium/NativeMessagingHosts/com.handful.agent.json"
+    assert "Registered for chromium" in first.stdout and manifest.exists()
+    assert (tmp_path / "user/.config/autostart/handful-agent.desktop").exists()
+    assert f"load the extension from {ROOT / 'extension'}" in first.stdout
+    assert "about:debugging" in first.stdout
     store = (tmp_path / "home" / "data" / "store.json").read_bytes()
     again = subprocess.run(["bash", str(INSTALL)], env=env, capture_output=True, text=True,
                            stdin=subprocess.DEVNULL, timeout=600, check=False)
@@ -42,6 +53,7 @@ def test_install_creates_the_store_and_is_safe_to_rerun(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "Already initialised" in again.stdout and "already running" in again.stdout
     assert (tmp_path / "home" / "data" / "store.json").read_bytes() == store
+    assert manifest.exists()
 
 
 def test_install_without_keyring_or_terminal_says_what_to_do(tmp_path: Path) -> None:
@@ -90,3 +102,37 @@ def test_install_asks_for_a_passphrase_at_a_terminal(tmp_path: Path) -> None:
     stop(env)
     assert status_run.returncode == 0, status_run.stderr
     assert json.loads(status_run.stdout)["agent"]["running"] is True
+
+
+def test_the_first_command_in_a_fresh_clone_for_a_new_user(tmp_path: Path) -> None:
+    """A clean environment: a new clone (so a new venv), a temporary HOME, the per-user
+    folders of that HOME (no HANDFUL_HOME), no keyring: the passphrase path."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True,
+                   timeout=120)
+    user = tmp_path / "user"
+    env = env_for(tmp_path / "unused", HANDFUL_PASSPHRASE="fresh clone",
+                  XDG_RUNTIME_DIR=str(tmp_path / "runtime"))
+    env.pop("HANDFUL_HOME")
+    env.pop("PYTHONPATH")  # only what the clone installs
+    (tmp_path / "runtime").mkdir(mode=0o700)
+    handful = str(clone / ".venv" / "bin" / "handful")
+    try:
+        result = subprocess.run(["bash", str(clone / "installers" / "install.sh")], env=env,
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                timeout=900, check=False)
+        assert result.returncode == 0, result.stderr
+        assert "Agent: running" in result.stdout
+        status = subprocess.run([handful, "status", "--json"], env=env, capture_output=True,
+                                text=True, check=True)
+        assert json.loads(status.stdout)["agent"]["running"] is True
+        assert (user / ".local" / "share" / "handful" / "store.json").exists()
+        doctor = subprocess.run([handful, "doctor", "--json"], env=env, capture_output=True,
+                                text=True, check=False)
+        report = json.loads(doctor.stdout)
+        assert doctor.returncode == 0 and report["ok"], report
+    finally:
+        subprocess.run([handful, "uninstall", "--purge", "--yes"], env=env,
+                       capture_output=True, check=False, timeout=120)
+    assert not (user / ".local" / "share" / "handful").exists()
+    assert not (user / ".config" / "chromium" / "NativeMessagingHosts").exists()

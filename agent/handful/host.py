@@ -98,7 +98,7 @@ class Relay:
             try:
                 return self.client.send_raw(body)
             except AgentUnavailable as error:
-                if attempt == 2:
+                if attempt == 2 or os.environ.get("HANDFUL_HOST_NO_START"):
                     return _error(_request_id(body), "agent_unavailable", str(error))
                 try:  # not running, or restarting: start it (once) and try again
                     from handful.daemon import ensure_running

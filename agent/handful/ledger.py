@@ -102,6 +102,12 @@ def _identity(paths: Paths, meta: StoreMeta) -> DeviceIdentity | None:
     return ident
 
 
+def check_key(paths: Paths) -> None:
+    """Raise a HandfulError unless this machine can unlock the store (nothing else read)."""
+    meta = StoreMeta.load(paths)
+    unlock(paths, meta, _identity(paths, meta))
+
+
 class Ledger:
     """An open log with its folded state; `write=True` holds the writer lock."""
 

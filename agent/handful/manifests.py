@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,9 +23,16 @@ def firefox_ids(extra: list[str] | None = None) -> list[str]:
     return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if not CHROME_ID.match(i))
 
 
-def launcher(python: str = sys.executable) -> str:
-    name = "handful-host.cmd.in" if os.name == "nt" else "handful-host.sh.in"
-    return (TEMPLATES / name).read_text().replace("@PYTHON@", python)
+def launcher(python: str = sys.executable, *, windows: bool = os.name == "nt",
+             handful_home: str | None = None) -> str:
+    """The script a manifest points at: the installed package's Python running the host,
+    with HANDFUL_HOME when the data lives there (the browser's environment may lack it)."""
+    name = "handful-host.cmd.in" if windows else "handful-host.sh.in"
+    env = ""
+    if handful_home:
+        env = (f'set "HANDFUL_HOME={handful_home}"\r\n' if windows
+               else f"HANDFUL_HOME={shlex.quote(handful_home)}; export HANDFUL_HOME\n")
+    return (TEMPLATES / name).read_text().replace("@ENV@", env).replace("@PYTHON@", python)
 
 
 def chrome_manifest(launcher_path: Path, ids: list[str]) -> str:

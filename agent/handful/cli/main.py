@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["get", "set"])
     p.add_argument("key", nargs="?", help="cap, guard.delay_seconds or review.interval_days")
     p.add_argument("value", nargs="?")
+
+    from handful.cli.setup import add_commands
+
+    add_commands(command)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Registering Handful with the browsers and the session: host manifests, autostart."""

@@ -1,0 +1,68 @@
+"""`handful browser`: Chromium with Handful loaded in a profile of its own, the host
+registered there, and the extension's service worker connected to the agent."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from tests.browser import CHROMIUM, EXTENSION_ID
+from tests.conftest import Home
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_handful_browser_opens_chromium_with_the_extension_connected(store: Home) -> None:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    doc = json.loads(store.ok(
+        "browser", "--browser", CHROMIUM, "--headless", "--json", "--",
+        f"--remote-debugging-port={port}", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-quic"))
+    profile = Path(doc["profile"])
+    try:
+        manifest = json.loads((profile / "NativeMessagingHosts" / "com.handful.agent.json")
+                              .read_text())
+        assert f"chrome-extension://{EXTENSION_ID}/" in manifest["allowed_origins"]
+        with sync_playwright() as p:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    browser = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+                    break
+                except Exception:  # the browser is still starting to listen
+                    assert time.monotonic() < deadline, "the browser never listened"
+                    time.sleep(0.2)
+            context = browser.contexts[0]
+            worker = next((w for w in context.service_workers if EXTENSION_ID in w.url), None) \
+                or context.wait_for_event("serviceworker", timeout=30_000)
+            assert worker.url == f"chrome-extension://{EXTENSION_ID}/background.js"
+            while True:  # connected: the agent has answered through the host
+                cache = worker.evaluate("chrome.storage.local.get('cache').then(r => r.cache)")
+                if cache and cache.get("offline") is False:
+                    break
+                assert time.monotonic() < deadline + 30, cache
+                time.sleep(0.2)
+            assert cache["cap"] == 5
+            browser.close()
+    finally:
+        os.killpg(doc["pid"], signal.SIGTERM)
+        store.run("stop")
+    assert json.loads(store.ok("status", "--json"))["agent"]["running"] is False
+
+
+def test_handful_browser_without_a_browser_says_so(store: Home, tmp_path: Path) -> None:
+    result = store.run("browser", "--browser", str(tmp_path / "no-such-browser"))
+    assert result.code == 2 and "is not a program that can be run" in result.err
+    empty = store.run("browser", extra={"PATH": str(tmp_path)})
+    assert empty.code == 2 and "no Chromium or Chrome found" in empty.err
