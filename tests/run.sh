@@ -8,14 +8,16 @@ venv="$root/.venv"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
-# The browser tests need a real Chromium (Debian's; Playwright drives it, never downloads one).
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser tests need a real Chromium and Firefox ESR (Debian's; Playwright and Marionette
+# drive them, nothing downloads a browser of its own).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v firefox-esr >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    echo "== installing chromium and xvfb"
+    echo "== installing chromium, firefox-esr and xvfb"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium xvfb >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium firefox-esr xvfb >/dev/null
   else
-    echo "tests: the browser tests need Chromium: sudo apt-get install chromium xvfb" >&2
+    echo "tests: the browser tests need Chromium and Firefox ESR:" \
+      "sudo apt-get install chromium firefox-esr xvfb" >&2
     exit 1
   fi
 fi

@@ -1,0 +1,126 @@
+"""The same extension folder in Firefox ESR: installed as a temporary add-on, the native
+host registered by `handful install --browser firefox` in the user's HOME, fixture pages
+served as the real sites (network.dns.localDomains sends those names to loopback)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import EXTENSION_DIR, FixtureSite
+from tests.conftest import Home
+
+FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox") or "firefox-esr"
+DIALOG = "document.querySelector('[data-handful=join-dialog]')"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Firefox:
+    def __init__(self, home: Home, tmp: Path) -> None:
+        from marionette_driver.addons import Addons
+        from marionette_driver.marionette import Marionette
+
+        self.home = home
+        self.site = FixtureSite(tmp)
+        profile = tmp / "firefox-profile"
+        profile.mkdir()
+        port = free_port()
+        (profile / "user.js").write_text(
+            'user_pref("network.dns.localDomains", "www.linkedin.com,www.facebook.com");\n'
+            f'user_pref("marionette.port", {port});\n'
+            'user_pref("app.update.enabled", false);\n'
+            'user_pref("browser.shell.checkDefaultBrowser", false);\n')
+        self.proc = subprocess.Popen(
+            [FIREFOX, "--headless", "--marionette", "--no-remote", "-profile", str(profile)],
+            env=home.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.m = Marionette(host="127.0.0.1", port=port, startup_timeout=60)
+        self.m.start_session(capabilities={"acceptInsecureCerts": True})
+        self.addon = Addons(self.m).install(str(EXTENSION_DIR), temp=True)
+
+    def open(self, path: str, host: str = "www.linkedin.com") -> None:
+        self.m.navigate(f"https://{host}:{self.site.port}{path}")
+
+    def page(self, script: str) -> Any:
+        """Evaluate in the page's own world (its variables, as its scripts see them)."""
+        return self.m.execute_script(f"return window.wrappedJSObject.{script}")
+
+    def run(self, script: str) -> Any:
+        return self.m.execute_script(script)
+
+    def until(self, check: Callable[[], Any], timeout: float = 20) -> Any:
+        deadline = time.monotonic() + timeout
+        while not (value := check()):
+            assert time.monotonic() < deadline, "not in time"
+            time.sleep(0.1)
+        return value
+
+    def events(self) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
+        return events
+
+    def close(self) -> None:
+        try:
+            self.m.delete_session()
+        finally:
+            self.proc.terminate()
+            self.proc.wait(30)
+            self.site.close()
+
+
+@pytest.fixture
+def firefox(store: Home, tmp_path: Path) -> Iterator[Firefox]:
+    user = tmp_path / "user"
+    user.mkdir()
+    store.env["HOME"] = str(user)  # Firefox reads ~/.mozilla/native-messaging-hosts
+    store.ok("install", "--browser", "firefox", "--no-autostart")
+    browser = Firefox(store, tmp_path)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        store.run("stop")
+
+
+def test_the_guard_in_firefox_declines_and_lets_a_justified_join_through(firefox: Firefox
+                                                                        ) -> None:
+    from marionette_driver.by import By
+
+    assert firefox.addon == "handful@handful.app"
+    firefox.home.ok("config", "set", "guard.delay_seconds", "0")
+    firefox.open("/groups/12345/")
+    firefox.m.find_element(By.ID, "join").click()
+    title = firefox.until(lambda: firefox.run(
+        f"const d = {DIALOG}; return d && d.shadowRoot.querySelector('h2').textContent"))
+    assert title == "Join Data Folk?"
+    assert firefox.page("joinClicks") == 0  # stopped before the page saw it
+    firefox.run(f"{DIALOG}.shadowRoot.querySelector('[data-action=decline]').click()")
+    firefox.until(lambda: any(e["type"] == "join_declined" for e in firefox.events()))
+    assert firefox.page("joinClicks") == 0
+
+    firefox.m.find_element(By.ID, "join").click()
+    firefox.until(lambda: firefox.run(f"return Boolean({DIALOG})"))
+    firefox.run(f"""const root = {DIALOG}.shadowRoot;
+        root.querySelector('textarea[name=give]').value = 'Pipelines I have built';
+        root.querySelector('textarea[name=get]').value = 'A peer group';
+        root.querySelector('[data-action=join]').click();""")
+    firefox.until(lambda: firefox.page("joinClicks") == 1)
+    events = firefox.until(lambda: (evs := firefox.events()) and any(
+        e["type"] == "join_requested" for e in evs) and evs)
+    [justified] = [e for e in events if e["type"] == "join_justified"]
+    assert justified["give"] == "Pipelines I have built"
+    assert justified["group"]["id"] == "12345"
+    assert firefox.page("joinClicks") == 1  # exactly once
