@@ -117,3 +117,14 @@ def test_recovery_on_a_new_machine(tmp_path: Path) -> None:
 def test_recover_without_a_store(home: Home) -> None:
     result = home.run("init", "--recover", input="AAAA\n")
     assert result.code == 1 and "no Handful store" in result.err
+
+
+def test_uninstall_purge_deletes_the_key_from_the_os_keyring(keyring_home: Home,
+                                                              tmp_path: Path) -> None:
+    keyring_home.env["HOME"] = str(tmp_path / "user")
+    keyring_home.ok("init")
+    secrets = Path(keyring_home.env["HANDFUL_TEST_KEYRING"])
+    assert len(json.loads(secrets.read_text())) == 1
+    keyring_home.ok("uninstall", "--purge", "--yes")
+    assert json.loads(secrets.read_text()) == {}  # no secret left behind for data now gone
+    assert not keyring_home.data.exists()

@@ -170,9 +170,10 @@ def test_uninstall_purge_asks_first(user: tuple[Home, Path]) -> None:
     assert refused.code == 2 and "--yes" in refused.err
     assert (handful.data / "store.json").exists()
     assert (handful.root / "config" / "installed.json").exists()
+    (handful.root / "notes.txt").write_text("mine")  # HANDFUL_HOME may hold other things
     done = json.loads(handful.ok("uninstall", "--purge", "--yes", "--json"))
     assert str(handful.data) in done["purged"]
-    assert not handful.root.exists()
+    assert sorted(p.name for p in handful.root.iterdir()) == ["notes.txt"]
 
 
 def findings(handful: Home) -> tuple[int, dict[str, dict[str, Any]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 from collections.abc import Callable
@@ -93,13 +94,17 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     purged: list[str] = []
     if args.purge:
         from handful.daemon import stop_agent
+        from handful.store.keys import forget_keyring_entries
 
         stop_agent(paths)
-        for folder in dict.fromkeys([paths.data, paths.state, paths.config, paths.runtime,
-                                     *([paths.home] if paths.home else [])]):
+        forget_keyring_entries(paths.data / "keys")
+        for folder in dict.fromkeys([paths.data, paths.state, paths.config, paths.runtime]):
             if folder.exists():
                 shutil.rmtree(folder)
                 purged.append(str(folder))
+        if paths.home is not None:  # HANDFUL_HOME itself only if nothing else is in it
+            with contextlib.suppress(OSError):
+                paths.home.rmdir()
     if args.json:
         emit_json({"removed": removed, "purged": purged})
         return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import re
@@ -126,6 +127,20 @@ def _no_keyring(why: str) -> str:
     return (f"{why}; set HANDFUL_PASSPHRASE to protect the store with a passphrase instead, "
             "or start an OS keyring (GNOME Keyring, KWallet, macOS Keychain, Windows "
             "Credential Manager)")
+
+
+def forget_keyring_entries(folder: Path) -> int:
+    """Delete from the OS keyring the secrets this store's keyring wrappings name (for
+    `uninstall --purge`: the data goes, so must its key). Returns how many were deleted."""
+    deleted = 0
+    for path in sorted(folder.glob("keyring-*.json")):
+        # an entry already gone, or no keyring here: nothing to delete (backends raise many
+        # kinds of error)
+        with contextlib.suppress(Exception):
+            doc = json.loads(path.read_text())
+            keyring_backend().delete_password(doc["service"], doc["account"])
+            deleted += 1
+    return deleted
 
 
 # -- the key files -----------------------------------------------------------------------
