@@ -17,10 +17,12 @@ from handful.api.protocol import (
     ProtocolError,
     RecordEvent,
     Request,
+    Review,
     SettingsGet,
     SettingsSet,
 )
 from handful.domain import events as ev
+from handful.domain.review import plan_review
 from handful.domain.views import group_view, groups_view, status_view
 from handful.errors import InvalidEvent
 from handful.ledger import Ledger
@@ -45,6 +47,9 @@ class AgentService:
         if isinstance(body, Groups):
             with self.ledger.log.state_lock:
                 return groups_view(self.ledger.state, clock.now(), everything=body.all)
+        if isinstance(body, Review):
+            with self.ledger.log.state_lock:
+                return plan_review(self.ledger.state, clock.now())
         if isinstance(body, GroupQuery):
             return self._group(body.group)
         if isinstance(body, SettingsGet):

@@ -82,6 +82,11 @@ class SettingsSet(Struct, forbid_unknown_fields=True):
     type: str = "settings_set"
 
 
+class Review(Struct, forbid_unknown_fields=True):
+    id: RequestId = None
+    type: str = "review"
+
+
 class Ping(Struct, forbid_unknown_fields=True):
     id: RequestId = None
     type: str = "ping"
@@ -90,7 +95,7 @@ class Ping(Struct, forbid_unknown_fields=True):
 TYPES: dict[str, type[Any]] = {
     "status": Status, "memberships_imported": ImportMemberships, "groups": Groups,
     "group": GroupQuery, "settings_get": SettingsGet, "settings_set": SettingsSet,
-    "ping": Ping, **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
+    "ping": Ping, "review": Review, **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
 }
 _head = msgspec.json.Decoder(_Head)
 _decoders = {name: msgspec.json.Decoder(cls) for name, cls in TYPES.items()}

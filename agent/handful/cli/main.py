@@ -105,11 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("config", "read or change a setting (settings are stored as events)", cmd_config)
     p.add_argument("action", choices=["get", "set"])
-    p.add_argument("key", nargs="?", help="cap, guard.delay_seconds or review.interval_days")
+    p.add_argument("key", nargs="?", help="one of: " + ", ".join(ev.SETTINGS))
     p.add_argument("value", nargs="?")
 
+    from handful.cli.review import add_command as add_review
     from handful.cli.setup import add_commands
 
+    add_review(command)
     add_commands(command)
     return parser
 

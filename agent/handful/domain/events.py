@@ -25,7 +25,8 @@ EngagementKind = Literal[
     "referral_given", "referral_received", "business", "meeting",
 ]
 Decision = Literal["keep", "deepen", "leave", "snooze"]
-SettingKey = Literal["cap", "guard.delay_seconds", "review.interval_days"]
+SettingKey = Literal["cap", "guard.delay_seconds", "review.interval_days", "review.snooze_days",
+                     "review.dormant_days", "review.involvement_90"]
 
 # Patterns are checked in Python on the way in (`_check`), not in the annotations: a regex
 # per field would make reading a million stored events six times slower.
@@ -144,6 +145,10 @@ SETTINGS: dict[str, tuple[int, int, int]] = {
     "cap": (1, 100, 5),
     "guard.delay_seconds": (0, 600, 5),
     "review.interval_days": (1, 366, 30),
+    "review.snooze_days": (1, 90, 7),        # a snoozed review is due again after this
+    "review.dormant_days": (7, 365, 60),     # no real interaction for this long: dormant
+    "review.involvement_90": (0, 100, 3),    # posts, comments and events in 90 days that
+                                             # count as taking part
 }
 
 _decoder = msgspec.json.Decoder(Event)

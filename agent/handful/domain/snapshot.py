@@ -10,7 +10,7 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import GroupState, Scoreboard, State
 
-VERSION = 1
+VERSION = 2  # 2: last_snooze
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -44,6 +44,7 @@ def dump(state: State) -> bytes:
         "score": [score.intercepted, score.declined, score.deferred, score.justified,
                   score.joined, score.left, score.attempts_by_week],
         "events": state.events, "first_ts": state.first_ts, "last_review": state.last_review,
+        "last_snooze": state.last_snooze,
     })
 
 
@@ -54,7 +55,7 @@ def load(data: bytes) -> State:
         if doc["version"] != VERSION:
             raise ValueError(f"checkpoint version {doc['version']}")
         state = State(events=int(doc["events"]), first_ts=doc["first_ts"],
-                      last_review=doc["last_review"])
+                      last_review=doc["last_review"], last_snooze=doc["last_snooze"])
         for (key, platform, ident, name, url, membership, decision, commitment, review,
              evidence, left_at, declined_at, intercepted, last_seen, days) in doc["groups"]:
             state.groups[key] = GroupState(

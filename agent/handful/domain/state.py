@@ -204,7 +204,8 @@ class State:
     score: Scoreboard = field(default_factory=Scoreboard)
     events: int = 0
     first_ts: str | None = None
-    last_review: str | None = None
+    last_review: str | None = None   # the latest keep / deepen / leave decision
+    last_snooze: str | None = None   # the latest "ask me again later"
 
     # -- the fold -------------------------------------------------------------------------
 
@@ -281,7 +282,10 @@ class State:
             self.score.left += 1
         elif isinstance(event, ReviewDecision):
             gs.review = _later(gs.review, (order, event.decision))
-            if self.last_review is None or ts > self.last_review:
+            if event.decision == "snooze":
+                if self.last_snooze is None or ts > self.last_snooze:
+                    self.last_snooze = ts
+            elif self.last_review is None or ts > self.last_review:
                 self.last_review = ts
 
     def merge(self, other: State) -> None:
@@ -300,6 +304,9 @@ class State:
         if other.last_review is not None and (
                 self.last_review is None or other.last_review > self.last_review):
             self.last_review = other.last_review
+        if other.last_snooze is not None and (
+                self.last_snooze is None or other.last_snooze > self.last_snooze):
+            self.last_snooze = other.last_snooze
 
     # -- questions asked of the state -------------------------------------------------------
 
@@ -311,9 +318,19 @@ class State:
         return [g for g in self.groups.values() if g.status == "member"]
 
     def review_due_at(self, now: datetime) -> datetime:
+        """One date, however long ago it passed (overdue reviews do not stack): the interval
+        after the last completed review (or the first event), later if snoozed since."""
         anchor = self.last_review or self.first_ts
-        start = datetime.fromisoformat(anchor.replace("Z", "+00:00")) if anchor else now
-        return start.astimezone(UTC) + timedelta(days=self.setting("review.interval_days"))
+        start = _instant(anchor) if anchor else now
+        due = start + timedelta(days=self.setting("review.interval_days"))
+        if self.last_snooze is not None and self.last_snooze > (self.last_review or ""):
+            due = max(due, _instant(self.last_snooze)
+                      + timedelta(days=self.setting("review.snooze_days")))
+        return due
+
+
+def _instant(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def fold(events: Any) -> State:

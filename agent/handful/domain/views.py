@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from handful.clock import iso
+from handful.domain.review import scoreboard
 from handful.domain.state import WINDOWS, GroupState, State
 
 
@@ -61,7 +62,7 @@ def status_view(state: State, now: datetime) -> dict[str, Any]:
         "over_cap": members > cap,
         "review": {"due": due_at <= now, "due_at": iso(due_at)},
         "events": state.events,
-        "scoreboard": state.score.as_dict(),
+        "scoreboard": scoreboard(state, now.date().toordinal()),
         "settings": {key: state.setting(key) for key in ("cap", "guard.delay_seconds",
                                                          "review.interval_days")},
     }
