@@ -152,9 +152,11 @@ async function refreshCache() {
         .map((g) => ({ platform: g.group.platform, id: g.group.id, name: g.group.name }));
       cache.groups = Object.fromEntries(groups.result.groups.map((g) => [g.key, g.history]));
       cache.offline = false;
+      Object.assign(cache, fromStatus(status.result));
       await chrome.storage.local.set({ cache });
     });
     retries = 0;
+    await updateBadge();
   } catch (error) {
     await setOffline(true);
     retryLater();
@@ -176,7 +178,10 @@ async function groupAnswer(group) {
 async function statusAnswer() {
   try {
     const reply = await ask({ type: "status" }, STATUS_TIMEOUT_MS);
-    if (reply.ok) return { ...reply.result, offline: false };
+    if (reply.ok) {
+      await noteStatus(reply.result);
+      return { ...reply.result, offline: false };
+    }
   } catch (error) {
     // the agent is away: say so, with what the cache knows
   }
@@ -201,12 +206,38 @@ function groupKey(group) {
   return `${group.platform}:${group.id}`;
 }
 
+// What the guard, the dialog and the badge take from a status answer.
+function fromStatus(status) {
+  return {
+    reviewDue: Boolean(status.review && status.review.due),
+    pausedUntil: (status.guard && Date.parse(status.guard.paused_until)) || 0,
+    fast: status.fast && status.fast.active ? { endsAt: status.fast.ends_at } : null,
+  };
+}
+
+// Any status answer brings the cache up to date: the badge and the guard follow at once.
+function noteStatus(status) {
+  return serial(async () => {
+    const { cache = {} } = await chrome.storage.local.get("cache");
+    const next = fromStatus(status);
+    if (JSON.stringify(next) === JSON.stringify({ reviewDue: cache.reviewDue, pausedUntil: cache.pausedUntil, fast: cache.fast })) return false;
+    Object.assign(cache, next);
+    await chrome.storage.local.set({ cache });
+    return true;
+  }).then((changed) => changed && updateBadge());
+}
+
+// The badge: the join decisions waiting (a number), and "!" when the review is due.
 async function updateBadge() {
-  const { reminders = [] } = await chrome.storage.local.get("reminders");
+  const { reminders = [], cache = {} } = await chrome.storage.local.get(["reminders", "cache"]);
   const due = reminders.filter((r) => r.due).length;
+  const text = `${due || ""}${cache.reviewDue ? "!" : ""}`;
+  const titles = [];
+  if (due) titles.push(`${due} join decision${due > 1 ? "s" : ""} waiting`);
+  if (cache.reviewDue) titles.push("your group review is due");
   await chrome.action.setBadgeBackgroundColor({ color: "#b45309" });
-  await chrome.action.setBadgeText({ text: due ? String(due) : "" });
-  await chrome.action.setTitle({ title: due ? `Handful: ${due} join decision${due > 1 ? "s" : ""} waiting` : "Handful" });
+  await chrome.action.setBadgeText({ text });
+  await chrome.action.setTitle({ title: titles.length ? `Handful: ${titles.join("; ")}` : "Handful" });
 }
 
 function remind(group, at) {
@@ -243,6 +274,8 @@ const HANDLERS = {
       .then(() => { flush(); return { queued: true }; }),
   group: (message) => groupAnswer(message.group),
   status: () => statusAnswer(),
+  review: () => ask({ type: "review" }, STATUS_TIMEOUT_MS)
+    .then((reply) => (reply.ok ? reply.result : null), () => null),
   groups: (message) => ask({ type: "groups", all: Boolean(message.all) })
     .then((reply) => (reply.ok ? reply.result : null), () => null),
   setting: (message) => settingAnswer(message.key, message.value),

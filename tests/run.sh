@@ -9,15 +9,21 @@ venv="$root/.venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
 # The browser tests need a real Chromium and Firefox ESR (Debian's; Playwright and Marionette
-# drive them, nothing downloads a browser of its own).
-if ! command -v chromium >/dev/null 2>&1 || ! command -v firefox-esr >/dev/null 2>&1; then
+# drive them, nothing downloads a browser of its own); the tray tests a virtual screen with a
+# system tray (Xvfb, trayer), xwininfo and ImageMagick's import, and a D-Bus daemon.
+needs="chromium firefox-esr xvfb trayer x11-utils imagemagick dbus"
+missing=""
+for tool in chromium firefox-esr Xvfb trayer xwininfo import dbus-daemon; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "== installing chromium, firefox-esr and xvfb"
+    echo "== installing$missing ($needs)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium firefox-esr xvfb >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $needs >/dev/null
   else
-    echo "tests: the browser tests need Chromium and Firefox ESR:" \
-      "sudo apt-get install chromium firefox-esr xvfb" >&2
+    echo "tests: missing$missing: sudo apt-get install $needs" >&2
     exit 1
   fi
 fi

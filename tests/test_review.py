@@ -179,3 +179,16 @@ def test_every_member_once_leave_first_and_never_over_the_cap_unflagged(
     leaving = sum(1 for g in plan["groups"] if g["recommendation"] == "leave")
     assert len(members) - leaving <= cap
     assert all(g["reason"] and g["reason"].endswith(".") for g in plan["groups"])
+
+
+def test_a_networking_fast_is_compared_with_the_weeks_around_it() -> None:
+    started = NOW - timedelta(days=30)
+    h = History().join("linkedin:1", 100)
+    h.add("settings_changed", 30, key="fast.started_at", value=int(started.timestamp()))
+    h.did("linkedin:1", "visit", 40, 38, 35, 33).did("linkedin:1", "visit", 20)
+    h.did("linkedin:1", "post", 10, 5).did("linkedin:1", "referral_given", 3)
+    fast = review(h)["fast"]
+    assert (fast["started"], fast["ends"], fast["over"]) == ("2026-10-24", "2026-11-07", True)
+    assert fast["before"]["visits"] == 4 and fast["during"]["visits"] == 1
+    assert fast["after"] == {"visits": 0, "minutes": 0, "contributions": 2, "results": 1}
+    assert review(History().join("linkedin:1", 5))["fast"] is None

@@ -25,7 +25,7 @@ from handful.store.lock import WriterLock
 log = logging.getLogger("handful.agent")
 
 
-def run_agent(paths: Paths, *, ready: IO[str] | None = None) -> int:
+def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) -> int:
     """Serve until SIGTERM or SIGINT. One agent per user: a second one stops at once."""
     private_dir(paths.runtime)
     lock = WriterLock(paths.runtime / "agent.lock")
@@ -40,7 +40,7 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None) -> int:
         try:
             for line in ledger.log.repairs + ledger.log.warnings:
                 print(f"handful agent: {line}", file=sys.stderr)
-            asyncio.run(_serve(paths, ledger, ready))
+            asyncio.run(_serve(paths, ledger, ready, tray))
         finally:
             ledger.close()
     finally:
@@ -51,7 +51,7 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None) -> int:
     return 0
 
 
-async def _serve(paths: Paths, ledger: object, ready: IO[str] | None) -> None:
+async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool) -> None:
     from aiohttp import web
 
     from handful.api.app import build_app
@@ -98,14 +98,58 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None) -> None:
           flush=True)
     if ready is not None:
         print("ready", file=ready, flush=True)
+    icon = None
+    if tray:
+        from handful.tray.tray import Tray
+
+        icon = Tray(paths, quit_agent=lambda: loop.call_soon_threadsafe(stop.set))
+        if not icon.start():
+            icon = None
+    notices = asyncio.create_task(_notices(service, paths, stop))
     try:
         await stop.wait()
     finally:
+        notices.cancel()
+        if icon is not None:
+            icon.stop()
         await runner.cleanup()  # stops accepting, finishes requests, flushes the appender
         if token is None:
             with contextlib.suppress(FileNotFoundError):
                 socket_path(paths.runtime).unlink()
     print("handful agent: stopped", file=sys.stderr, flush=True)
+
+
+NOTICE_EVERY_S = 3600  # the agent wakes once an hour to see whether to notify
+
+
+async def _notices(service: object, paths: Paths, stop: asyncio.Event) -> None:
+    """A desktop notification when the review is due (at most once a day) and when a
+    networking fast is over (once)."""
+    from handful import clock
+    from handful.service import AgentService
+    from handful.tray import notify
+
+    assert isinstance(service, AgentService)
+    said = notify.DailyNotices(paths.runtime)
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        status = service.status()
+        today = clock.now().date()
+        fast = status["fast"]
+        wanted = []
+        if status["review"]["due"] and said.due("review", today):
+            wanted.append(("review", "Your group review is due",
+                           "Which groups will you keep, deepen or leave? Open the review from "
+                           "the Handful icon."))
+        ended = f"fast {fast['started_at']}"
+        if fast["started_at"] and not fast["active"] and said.due(ended, None):
+            wanted.append((ended, "Your networking fast is over",
+                           "The review compares the two weeks before it with the two after."))
+        for reason, summary, body in wanted:
+            if await loop.run_in_executor(None, notify.send, summary, body):
+                said.done(reason, today)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), NOTICE_EVERY_S)
 
 
 def _pid(paths: Paths) -> int | None:
@@ -141,7 +185,7 @@ def _spawn(paths: Paths, timeout: float) -> None:
     with open(log_path, "ab") as out:
         os.chmod(log_path, 0o600)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "handful", "agent", "--no-tray"], env=paths.environ(),
+            [sys.executable, "-m", "handful", "agent"], env=paths.environ(),
             stdin=subprocess.DEVNULL,
             stdout=out, stderr=out, start_new_session=True,  # outlives the browser's host
             close_fds=True)

@@ -27,6 +27,7 @@
     .count { margin: 0 0 .75rem; color: #333; }
     .count.over { color: #a00; font-weight: 600; }
     .history, .offline { font-size: .9rem; color: #555; margin: 0 0 .75rem; }
+    .fast { background: #fff4e5; color: #7a3e00; border-radius: 6px; padding: .4rem .6rem; margin: 0 0 .75rem; font-weight: 600; }
     fieldset { border: 1px solid #ddd; border-radius: 6px; margin: 0 0 .75rem; padding: .5rem .75rem; }
     legend { font-weight: 600; padding: 0 .25rem; }
     label.check { display: inline-flex; gap: .35rem; margin: .15rem .9rem .15rem 0; }
@@ -63,6 +64,7 @@
     const title = `Join ${group.name || "this group"}?`;
     const count = el("p", { class: "count" });
     const history = el("p", { class: "history" });
+    const fast = el("p", { class: "fast", hidden: true });
     const offline = el("p", { class: "offline", hidden: true,
       text: "The Handful agent is not running: this decision is kept and recorded when it is back." });
     const reasons = el("fieldset", {}, [el("legend", { text: "Honestly, is it because…" })]);
@@ -86,7 +88,7 @@
     const later = el("button", { type: "button", "data-action": "later", text: "Decide later" });
     const join = el("button", { type: "button", "data-action": "join", disabled: true, text: "Join" });
     const dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "title" }, [
-      el("h2", { id: "title", text: title }), count, history, offline, reasons,
+      el("h2", { id: "title", text: title }), fast, count, history, offline, reasons,
       el("label", { class: "field", for: "give", text: "What will you give this group?" }), give,
       el("label", { class: "field", for: "get", text: "What will it give you?" }), get,
       involvement, dropBox, error, el("div", { class: "buttons" }, [decline, later, join]),
@@ -106,6 +108,10 @@
       count.classList.toggle("over", over);
       history.textContent = historyText(current.history);
       offline.hidden = !current.offline;
+      fast.hidden = !current.fast;
+      if (current.fast) {
+        fast.textContent = `You are on a networking fast until ${current.fast.endsAt.slice(0, 10)}: this is the time not to join.`;
+      }
       dropBox.hidden = !over;
       if (over && drop.options.length <= 1 && (current.members || []).length) {
         drop.replaceChildren();

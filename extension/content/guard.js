@@ -8,6 +8,14 @@
   const WATCH_MS = 120_000; // how long to watch a control for Joined / Requested
   let open = null;          // the dialog on screen, if any: one decision at a time
   let allowed = null;       // { control, until }
+  let pausedUntil = 0;      // the tray's "pause the guard for an hour"
+  function noteCache(cache) {
+    pausedUntil = (cache && cache.pausedUntil) || 0;
+  }
+  chrome.storage.local.get("cache").then(({ cache }) => noteCache(cache), () => undefined);
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === "local" && changes.cache) noteCache(changes.cache.newValue);
+  });
 
   function here() {
     return new URL(location.href);
@@ -32,7 +40,7 @@
     const key = `${group.platform}:${group.id}`;
     return {
       count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],
-      recent: cache.recent || [], history: (cache.groups || {})[key] || null,
+      recent: cache.recent || [], history: (cache.groups || {})[key] || null, fast: cache.fast || null,
     };
   }
 
@@ -79,6 +87,7 @@
     if (!s) return;
     const control = s.joinControl(event.target);
     if (!control) return;
+    if (Date.now() < pausedUntil) return; // paused by the user: the click goes through
     if (allowed && allowed.control === control && Date.now() < allowed.until && !open) {
       if (event.type === "click") allowed = null; // the user's own confirming click
       return;

@@ -42,6 +42,16 @@
     if (status.review) {
       $("review").textContent = status.review.due ? "Your group review is due." : `Next review: ${F.day(status.review.due_at)}.`;
       $("review").classList.toggle("due", status.review.due);
+      if (status.review.due) $("open-review").textContent = "Your review is due: open it";
+    }
+    if (status.fast && status.fast.active) {
+      const left = Math.max(1, Math.ceil((Date.parse(status.fast.ends_at) - Date.now()) / 86_400_000));
+      $("fast").hidden = false;
+      $("fast").textContent = `Networking fast: ${left} day${left > 1 ? "s" : ""} left. Close this tab and come back on ${F.day(status.fast.ends_at)}.`;
+    }
+    if (status.guard && status.guard.paused) {
+      $("paused").hidden = false;
+      $("paused").textContent = `The join guard is paused until ${new Date(status.guard.paused_until).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
     }
     $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
   }

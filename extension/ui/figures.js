@@ -61,6 +61,10 @@
       el("li", { "data-score": "declined", text: `${score.declined} not joined${share}` }),
       el("li", { "data-score": "left", text: plural(score.left, "group left", "groups left") }),
     ];
+    if (score.commitments && score.commitments.made) {
+      items.push(el("li", { "data-score": "commitments",
+        text: `${score.commitments.kept} of ${score.commitments.made} commitments kept` }));
+    }
     const byWeek = Object.entries(score.attempts_by_week || {}).slice(-weeks);
     const most = Math.max(1, ...byWeek.map(([, n]) => n));
     const bars = el("div", { class: "bars", role: "img",
@@ -72,5 +76,30 @@
     return el("div", { class: "scoreboard" }, [el("ul", {}, items), chart]);
   }
 
-  Handful.figures = { FIGURES, day, figureTable, commitment, scoreboard };
+  // Engagement over the last months: per month a grey bar (visits), a blue one (posts,
+  // comments, events) and a green one (results). An SVG, with its numbers as its label.
+  function monthsChart(months) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = (tag, attrs) => {
+      const node = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      return node;
+    };
+    const width = months.length * 36;
+    const most = Math.max(1, ...months.flatMap((m) => [m.visits, m.contributions, m.results]));
+    const chart = svg("svg", { viewBox: `0 0 ${width} 70`, width, height: 70, class: "months", role: "img",
+      "aria-label": months.map((m) => `${m.month}: ${m.visits} visits, ${m.contributions} contributions, ${m.results} results`).join("; ") });
+    months.forEach((m, i) => {
+      [["visits", "#9aa3ad"], ["contributions", "#0a66c2"], ["results", "#126b2f"]].forEach(([key, colour], j) => {
+        const h = Math.round((m[key] / most) * 50);
+        chart.append(svg("rect", { x: i * 36 + 4 + j * 9, y: 54 - h, width: 8, height: Math.max(h, m[key] ? 2 : 0), fill: colour }));
+      });
+      const label = svg("text", { x: i * 36 + 17, y: 67, "text-anchor": "middle", "font-size": 9, fill: "#5e6670" });
+      label.textContent = m.month.slice(5);
+      chart.append(label);
+    });
+    return chart;
+  }
+
+  Handful.figures = { FIGURES, day, figureTable, commitment, scoreboard, monthsChart };
 })();

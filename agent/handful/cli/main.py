@@ -181,7 +181,7 @@ def _read_recovery_key() -> str:
 def cmd_agent(args: argparse.Namespace) -> int:
     from handful.daemon import run_agent
 
-    return run_agent(_paths())
+    return run_agent(_paths(), tray=not args.no_tray)
 
 
 def cmd_start(args: argparse.Namespace) -> int:

@@ -26,7 +26,8 @@ EngagementKind = Literal[
 ]
 Decision = Literal["keep", "deepen", "leave", "snooze"]
 SettingKey = Literal["cap", "guard.delay_seconds", "review.interval_days", "review.snooze_days",
-                     "review.dormant_days", "review.involvement_90"]
+                     "review.dormant_days", "review.involvement_90", "guard.paused_until",
+                     "fast.started_at"]
 
 # Patterns are checked in Python on the way in (`_check`), not in the annotations: a regex
 # per field would make reading a million stored events six times slower.
@@ -149,7 +150,10 @@ SETTINGS: dict[str, tuple[int, int, int]] = {
     "review.dormant_days": (7, 365, 60),     # no real interaction for this long: dormant
     "review.involvement_90": (0, 100, 3),    # posts, comments and events in 90 days that
                                              # count as taking part
+    "guard.paused_until": (0, 4_102_444_800, 0),  # Unix seconds; 0: not paused
+    "fast.started_at": (0, 4_102_444_800, 0),     # Unix seconds of a 14-day networking fast
 }
+FAST_DAYS = 14
 
 _decoder = msgspec.json.Decoder(Event)
 _encoder = msgspec.json.Encoder()

@@ -8,12 +8,13 @@ Pure: a function of the folded state and "now". The thresholds are settings
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
 
 from handful.clock import iso
+from handful.domain.events import FAST_DAYS
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State, day_of
 
 _SLOT = {name: i for i, name in enumerate(FIGURES)}
@@ -179,8 +180,32 @@ class ReviewPlanner:
             "due": due_at <= self.now, "due_at": iso(due_at), "now": iso(self.now),
             "cap": cap, "count": len(entries), "over_cap_by": over,
             "scoreboard": scoreboard(state, self.today), "groups": entries,
-            "year": self.year(),
+            "year": self.year(), "fast": self.fast(),
         }
+
+    def fast(self) -> dict[str, Any] | None:
+        """After a 14-day networking fast: the two weeks before it against the two after."""
+        started = self.state.setting("fast.started_at")
+        if not started:
+            return None
+        start = datetime.fromtimestamp(started, UTC).date().toordinal()
+        end = start + FAST_DAYS
+
+        def totals(first: int, last: int) -> dict[str, float]:
+            last = min(last, self.today)
+            out = {"visits": 0.0, "minutes": 0.0, "contributions": 0.0, "results": 0.0}
+            for gs in self.state.groups.values():
+                out["visits"] += _sum(gs, ("visits",), first, last)
+                out["minutes"] += _sum(gs, ("minutes",), first, last)
+                out["contributions"] += _sum(gs, CONTRIBUTIONS, first, last)
+                out["results"] += _sum(gs, RESULTS, first, last)
+            return out
+
+        return {"started": date.fromordinal(start).isoformat(),
+                "ends": date.fromordinal(end).isoformat(), "over": self.today >= end,
+                "before": totals(start - FAST_DAYS, start - 1),
+                "during": totals(start, end - 1),
+                "after": totals(end, end + FAST_DAYS - 1) if self.today >= end else None}
 
     def year(self) -> dict[str, Any] | None:
         """After twelve months of data: the year's figures and the bigger changes."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from handful.clock import iso
+from handful.domain.events import FAST_DAYS
 from handful.domain.review import scoreboard
 from handful.domain.state import WINDOWS, GroupState, State
 
@@ -65,4 +66,26 @@ def status_view(state: State, now: datetime) -> dict[str, Any]:
         "scoreboard": scoreboard(state, now.date().toordinal()),
         "settings": {key: state.setting(key) for key in ("cap", "guard.delay_seconds",
                                                          "review.interval_days")},
+        "guard": guard_view(state, now),
+        "fast": fast_view(state, now),
     }
+
+
+def guard_view(state: State, now: datetime) -> dict[str, Any]:
+    until = state.setting("guard.paused_until")
+    paused = until > now.timestamp()
+    return {"paused": paused, "paused_until": iso(_at(until)) if paused else None}
+
+
+def fast_view(state: State, now: datetime) -> dict[str, Any]:
+    """The 14-day networking fast: when it started, when it ends, whether it is on."""
+    started = state.setting("fast.started_at")
+    if not started:
+        return {"active": False, "started_at": None, "ends_at": None}
+    ends = started + FAST_DAYS * 86400
+    return {"active": started <= now.timestamp() < ends, "started_at": iso(_at(started)),
+            "ends_at": iso(_at(ends))}
+
+
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,116 @@
+"""The monthly review in the real browser: due (the log's history says so) on the badge and
+in the popup; the review page lists each group with its figures and advice, the same as
+`handful review --json`; deciding "leave" opens the group, and its page in the "not a
+member" state records `left`; the review is then not due."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from tests.browser import Browser
+from tests.test_guard_browser import screenshot
+from tests.test_popup_browser import popup_for
+
+GROUP_URL = "https://www.linkedin.com/groups/12345/"
+
+
+def days_ago(days: float) -> dict[str, str]:
+    when = datetime.now(UTC) - timedelta(days=days)
+    return {"HANDFUL_NOW": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def badge(browser: Browser) -> str:
+    text: str = browser.worker.evaluate("chrome.action.getBadgeText({})")
+    return text
+
+
+def test_the_review_from_badge_to_leaving_a_group(browser: Browser) -> None:
+    home = browser.home
+    home.ok("groups", "add", "linkedin:12345", "--name", "Data Folk",
+            "--url", GROUP_URL, extra=days_ago(70))
+    home.ok("groups", "add", "facebook:indie.makers", "--name", "Indie Makers",
+            extra=days_ago(70))
+    for day, kind in ((50, "post"), (30, "comment"), (20, "referral_received"), (8, "post"),
+                      (3, "comment")):
+        home.ok("record", kind, "--group", "facebook:indie.makers", extra=days_ago(day))
+    home.ok("record", "visit", "--group", "linkedin:12345", "--minutes", "3",
+            extra=days_ago(40))
+
+    browser.page("https://www.linkedin.com/feed/")
+    popup = popup_for(browser, "https://www.linkedin.com/feed/")
+    assert popup.inner_text("#review") == "Your group review is due."
+    assert popup.inner_text("#open-review") == "Your review is due: open it"
+    assert browser.worker.evaluate("chrome.action.getBadgeText({})") == "!"
+
+    with browser.context.expect_page() as opened:
+        popup.click("#open-review")
+    review = opened.value
+    review.wait_for_selector("body[data-ready]")
+    review.set_viewport_size({"width": 900, "height": 800})
+    rows = review.locator("#groups > li")
+    assert rows.count() == 2
+    shown = [(rows.nth(i).get_attribute("data-group"),
+              rows.nth(i).get_attribute("data-recommendation"),
+              rows.nth(i).locator(".advice").inner_text()) for i in range(2)]
+    cli = json.loads(home.ok("review", "--json"))
+    assert shown == [(g["key"], g["recommendation"], g["reason"]) for g in cli["groups"]]
+    assert shown[0][:2] == ("linkedin:12345", "leave")
+    assert shown[1][:2] == ("facebook:indie.makers", "keep")
+    keep = review.locator("[data-group='facebook:indie.makers']")
+    assert keep.locator("tr[data-figure=posts] td").all_inner_texts() == ["1", "2", "2"]
+    assert keep.locator("svg.months rect").count() == 18  # six months, three bars each
+    assert "Your review is due" in review.inner_text("#due")
+    screenshot(review, "review.png")
+
+    keep.locator("[data-decision=keep]").click()
+    with browser.context.expect_page() as left_page:
+        review.locator("[data-group='linkedin:12345'] [data-decision=leave]").click()
+    group_page = left_page.value
+    group_page.wait_for_load_state()
+    assert group_page.url == GROUP_URL
+    # The fixture page offers "Join": the user is no longer a member, and it is recorded.
+    events = browser.wait_for_events(lambda evs: any(e["type"] == "left" for e in evs))
+    [left] = [e for e in events if e["type"] == "left"]
+    assert left["group"]["id"] == "12345" and left["source"] == "group_page"
+    decisions = [(e["group"]["id"], e["decision"]) for e in events
+                 if e["type"] == "review_decision"]
+    assert sorted(decisions) == [("12345", "leave"), ("indie.makers", "keep")]
+    assert group_page.evaluate("window.joinClicks") == 0
+
+    after = json.loads(home.ok("review", "--json"))
+    assert after["due"] is False and [g["key"] for g in after["groups"]] == [
+        "facebook:indie.makers"]
+    popup = popup_for(browser, "https://www.linkedin.com/feed/")
+    assert popup.inner_text("#review").startswith("Next review:")
+    assert badge(browser) == ""
+    assert "1 group left" in popup.inner_text("#scoreboard")
+
+
+def test_pausing_the_guard_and_a_networking_fast(browser: Browser) -> None:
+    import time
+
+    home = browser.home
+    home.ok("config", "set", "guard.paused_until", str(int(time.time()) + 3600))
+    page = browser.page(GROUP_URL)
+    popup = popup_for(browser, GROUP_URL)  # any status answer brings the extension up to date
+    assert popup.inner_text("#paused").startswith("The join guard is paused until")
+    page.bring_to_front()
+    page.click("#join")
+    page.wait_for_function("window.joinClicks === 1")  # paused: the site sees the click
+    assert page.query_selector('[data-handful="join-dialog"]') is None
+
+    home.ok("config", "set", "guard.paused_until", "0")
+    home.ok("config", "set", "fast.started_at", str(int(time.time())))
+    fresh = browser.page(GROUP_URL)
+    popup = popup_for(browser, GROUP_URL)
+    assert popup.is_hidden("#paused")
+    assert popup.inner_text("#fast").startswith("Networking fast: 14 days left.")
+    fresh.bring_to_front()
+    fresh.click("#join")
+    fresh.wait_for_selector('[data-handful="join-dialog"] .fast', state="visible")
+    banner = fresh.inner_text('[data-handful="join-dialog"] .fast')
+    assert banner.startswith("You are on a networking fast until 20")
+    assert fresh.evaluate("window.joinClicks") == 0
+    status = json.loads(home.ok("status", "--json"))
+    assert status["fast"]["active"] is True and status["guard"]["paused"] is False

@@ -1,0 +1,237 @@
+"""The tray: its menu's actions against a real agent, a real run docked in a system tray on
+a virtual screen (Xvfb + trayer), and desktop notifications arriving on a real session bus
+(a private dbus-daemon with a notification service of the test's own)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from handful.paths import Paths
+from handful.tray.actions import REVIEW_URL, TrayActions
+from tests.conftest import Home
+
+T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
+
+
+def at(days: float) -> dict[str, str]:
+    return {"HANDFUL_NOW": (T0 + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def test_the_menu_actions_through_the_agent(in_process: Home, tmp_path: Path) -> None:
+    home = in_process
+    home.ok("init")
+    home.ok("groups", "add", "linkedin:1", "--name", "Data Folk")
+    home.ok("start")
+    opened: list[object] = []
+    quits: list[bool] = []
+    actions = TrayActions(Paths.from_env(home.env), open_url=opened.append,
+                          open_folder=opened.append, quit_agent=lambda: quits.append(True))
+    try:
+        assert actions.title() == "Handful: 1 of 5 groups"
+        assert actions.review_label() == "Open the review"
+        actions.open_review()
+        actions.open_data_folder()
+        assert opened == [REVIEW_URL, home.data]
+        actions.pause_guard()
+        status = actions.status()
+        assert status["guard"]["paused"] is True
+        assert "guard paused until" in actions.title()
+        actions.start_fast()
+        assert actions.status()["fast"]["active"] is True
+        assert "networking fast until" in actions.title()
+        actions.resume_guard()
+        assert actions.status()["guard"]["paused"] is False
+        target = actions.export(tmp_path)
+        events = json.loads(target.read_text())["events"]
+        assert [e["key"] for e in events if e["type"] == "settings_changed"] == [
+            "guard.paused_until", "fast.started_at", "guard.paused_until"]
+        assert oct(target.stat().st_mode & 0o777) == "0o600"
+        actions.quit()
+        assert quits == [True]
+        assert actions.said[:2] == ["The join guard is paused for an hour.",
+                                    "A 14-day networking fast starts now."]
+    finally:
+        home.run("stop")
+
+
+def _free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise AssertionError("no free X display number")
+
+
+@pytest.fixture
+def screen() -> Iterator[str]:
+    """A virtual screen with a system tray on it (trayer)."""
+    display = f":{_free_display()}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "DISPLAY": display}
+    deadline = time.monotonic() + 20
+    while subprocess.run(["xwininfo", "-root"], env=env, capture_output=True,
+                         check=False).returncode:
+        assert time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.1)
+    tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
+                             "pixel", "--width", "200", "--height", "32"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield display
+    finally:
+        tray.terminate()
+        xvfb.terminate()
+        tray.wait(10)
+        xvfb.wait(10)
+
+
+def test_the_icon_docks_in_a_real_tray(store: Home, screen: str, tmp_path: Path) -> None:
+    from PIL import Image
+
+    store.ok("groups", "add", "linkedin:1")
+    store.ok("groups", "add", "linkedin:2")
+    env = {**store.env, "DISPLAY": screen, "PYSTRAY_BACKEND": "xorg"}
+    agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, cwd=store.root.parent)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
+                                  text=True, check=False).stdout
+            docked = [line for line in tree.splitlines() if '"Handful"' in line]
+            if docked and "+600+0" in tree:  # inside trayer's panel, top right
+                break
+            assert time.monotonic() < deadline, tree
+            time.sleep(0.2)
+        shot = tmp_path / "tray.png"
+        deadline = time.monotonic() + 20
+        while True:  # the icon painted: Handful's blue in the panel
+            subprocess.run(["import", "-window", "root", "-crop", "200x32+600+0", str(shot)],
+                           env=env, check=True, capture_output=True)
+            raw = Image.open(shot).convert("RGB").tobytes()
+            pixels = zip(raw[0::3], raw[1::3], raw[2::3], strict=True)
+            blue = sum(1 for r, g, b in pixels if abs(r - 10) < 30 and abs(g - 102) < 30
+                       and abs(b - 194) < 30)
+            if blue > 100:
+                break
+            assert time.monotonic() < deadline, f"{blue} blue pixels"
+            time.sleep(0.3)
+        status = json.loads(store.ok("status", "--json"))
+        assert status["agent"]["running"] is True and status["members"] == 2
+    finally:
+        agent.terminate()
+        _, err = agent.communicate(timeout=30)
+    assert agent.returncode == 0, err
+    assert b"no tray here" not in err
+
+
+def test_without_a_display_the_agent_runs_and_says_so_once(store: Home) -> None:
+    env = {k: v for k, v in store.env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, cwd=store.root.parent)
+    try:
+        deadline = time.monotonic() + 30
+        while json.loads(store.ok("status", "--json"))["agent"]["running"] is not True:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        agent.terminate()
+        _, err = agent.communicate(timeout=30)
+    assert err.count(b"no tray here (no display); running without it") == 1
+
+
+def _handful() -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "handful"]
+
+
+class NotificationService:
+    """org.freedesktop.Notifications on a private session bus: records what it is sent."""
+
+    def __init__(self) -> None:
+        self.daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork",
+                                        "--print-address"], stdout=subprocess.PIPE, text=True)
+        assert self.daemon.stdout is not None
+        self.address = self.daemon.stdout.readline().strip()
+        self.received: list[tuple[str, str]] = []
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10)
+
+    def _serve(self) -> None:
+        from jeepney import HeaderFields, MessageType, new_method_return
+        from jeepney.bus_messages import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        with open_dbus_connection(bus=self.address) as conn:
+            conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
+            self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    msg = conn.receive(timeout=0.5)
+                except TimeoutError:
+                    continue
+                fields = msg.header.fields
+                if (msg.header.message_type == MessageType.method_call
+                        and fields.get(HeaderFields.member) == "Notify"):
+                    _app, _replaces, _icon, summary, body, *_ = msg.body
+                    self.received.append((summary, body))
+                    conn.send(new_method_return(msg, "u", (len(self.received),)))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.daemon.terminate()
+        self.daemon.wait(10)
+
+
+@pytest.fixture
+def notifications() -> Iterator[NotificationService]:
+    service = NotificationService()
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def test_notifications_when_the_review_is_due_and_the_fast_is_over(
+        store: Home, notifications: NotificationService) -> None:
+    store.ok("groups", "add", "linkedin:1", extra=at(0))
+    store.ok("config", "set", "fast.started_at", str(int(T0.timestamp())), extra=at(0))
+    env = {**store.env, **at(31), "DBUS_SESSION_BUS_ADDRESS": notifications.address}
+    env.pop("DISPLAY", None)
+
+    def run_agent_until(expected: int) -> list[tuple[str, str]]:
+        agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, cwd=store.root.parent)
+        try:
+            deadline = time.monotonic() + 20
+            while len(notifications.received) < expected:
+                assert time.monotonic() < deadline, notifications.received
+                time.sleep(0.1)
+            time.sleep(1)  # anything more would arrive now
+        finally:
+            agent.terminate()
+            agent.wait(30)
+        return list(notifications.received)
+
+    received = run_agent_until(2)
+    assert [summary for summary, _ in received] == ["Your group review is due",
+                                                    "Your networking fast is over"]
+    # The same day again: nothing new (at most one a day; the fast's end once).
+    assert run_agent_until(2) == received
+    # The next day the review, still due, is said again; the fast is not.
+    env.update(at(32))
+    assert [s for s, _ in run_agent_until(3)][2:] == ["Your group review is due"]
