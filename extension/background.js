@@ -267,6 +267,23 @@ function queueEvent(type, event) {
   return enqueue({ key: event.id, message: { type, event } }).then(() => { flush(); return { queued: true }; });
 }
 
+// A list page read to its end: the platform's groups the log says you are in and the page
+// does not list are gone (left in the app, removed, or the group deleted).
+// A group known by its numeric id may be listed by its vanity name: its name counts too.
+async function listComplete(platform, ids, names) {
+  const reply = await ask({ type: "groups", all: false }).catch(() => null);
+  if (!reply || !reply.ok) return { left: 0 };
+  const listed = new Set(ids);
+  const named = new Set(names.map((n) => n.toLowerCase()));
+  const gone = reply.result.groups.filter((g) => g.group.platform === platform && !listed.has(g.group.id)
+    && !(g.group.name && named.has(g.group.name.toLowerCase())));
+  for (const g of gone) {
+    await queueEvent("left", { id: crypto.randomUUID(), ts: new Date().toISOString(),
+      source: "list_page", group: g.group });
+  }
+  return { left: gone.length };
+}
+
 const HANDLERS = {
   event: (message) => queueEvent(message.type, message.event),
   import: ({ batch, source, groups }) =>
@@ -283,6 +300,7 @@ const HANDLERS = {
   reminders: () => chrome.storage.local.get("reminders").then((r) => r.reminders || []),
   dismiss: (message) => settleReminder(message.key, false).then(() => ({ done: true })),
   flush: () => flush().then(() => ({ done: true })),
+  list_complete: (message) => listComplete(message.platform, message.ids || [], message.names || []),
 };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {

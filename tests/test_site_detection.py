@@ -110,3 +110,18 @@ def test_the_group_a_page_shows_for_the_popup(page: Any, url: str,
       return site ? site.groupAt(url) : null;
     }""", url)
     assert got == group
+
+
+@pytest.mark.parametrize(("heading", "total"), [
+    ("All groups you've joined (42)", 42),
+    ("Tous les groupes dont vous êtes membre (1 204)", 1204),
+    ("Groups you manage", None),
+])
+def test_the_total_a_list_page_announces(page: Any, heading: str, total: int | None) -> None:
+    got = page.evaluate("""h => {
+      const doc = document.implementation.createHTMLDocument('');
+      doc.body.innerHTML = '<div role="main"><h2></h2></div>';
+      doc.querySelector('h2').textContent = h;
+      return Handful.sites.facebook.listedTotal(doc);
+    }""", heading)
+    assert got == total

@@ -6,6 +6,7 @@
   const SETTLE_MS = 700;
   let observer = null;
   let sent = new Set();
+  let complete = false;
   let timer = null;
   let lastUrl = "";
 
@@ -18,13 +19,24 @@
     const url = new URL(location.href);
     const s = site(url);
     if (!s || s.pageKind(url) !== "group_list") return;
-    const fresh = s.listedGroups(document).filter((g) => !sent.has(`${g.platform}:${g.id}`));
-    if (fresh.length === 0) return;
+    const listed = s.listedGroups(document);
+    const fresh = listed.filter((g) => !sent.has(`${g.platform}:${g.id}`));
     for (const g of fresh) sent.add(`${g.platform}:${g.id}`);
-    chrome.runtime.sendMessage({
-      kind: "import", batch: crypto.randomUUID(), source: `${url.hostname.split(".")[1]}_list`,
-      groups: fresh,
-    }).catch(() => undefined);
+    if (fresh.length) {
+      chrome.runtime.sendMessage({
+        kind: "import", batch: crypto.randomUUID(), source: `${s.platform}_list`, groups: fresh,
+      }).catch(() => undefined);
+    }
+    // The whole list read (as many as its heading announces): groups the log says you are
+    // in that are not on it are gone. Said once per page.
+    const total = s.listedTotal(document);
+    if (!complete && total != null && listed.length >= total && total === sent.size) {
+      complete = true;
+      chrome.runtime.sendMessage({
+        kind: "list_complete", platform: s.platform,
+        ids: listed.map((g) => g.id), names: listed.map((g) => g.name).filter(Boolean),
+      }).catch(() => undefined);
+    }
   }
 
   function schedule() {
@@ -39,6 +51,7 @@
     const listing = s && s.pageKind(url) === "group_list";
     if (listing && !observer && document.documentElement) {
       sent = new Set();
+      complete = false;
       observer = new MutationObserver(schedule);  // only on list pages: new rows as they load
       observer.observe(document.documentElement, { childList: true, subtree: true });
       schedule();

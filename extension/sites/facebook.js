@@ -68,5 +68,6 @@
   Handful.sites = Handful.sites || {};
   Handful.sites.facebook = {
     platform: "facebook", matches, pageKind, groupIdFromUrl, groupAt, joinControl: L.joinControl, groupOf, listedGroups,
+    listedTotal: L.totalInHeading,
   };
 })();

@@ -129,6 +129,16 @@
     return [...found.values()];
   }
 
+  // The total a list page announces in its heading ("All groups you've joined (42)"), or
+  // null: with it, a list read to the end is known to be the whole list.
+  function totalInHeading(doc) {
+    for (const heading of doc.querySelectorAll("main h1, main h2, [role=main] h1, [role=main] h2")) {
+      const match = /\(\s*([0-9][0-9.,\s]*)\)\s*$/.exec(heading.textContent || "");
+      if (match) return Number(match[1].replace(/[.,\s]/g, ""));
+    }
+    return null;
+  }
+
   // Which contribution a click submits: "post" or "comment" when its composer holds text,
   // "reaction" for a like that is not already on; otherwise null.
   function contributionOf(target) {
@@ -146,6 +156,6 @@
 
   Handful.labels = {
     JOIN, JOINED, REQUESTED, contributionOf, normalise, labelOf, controlOf, joinControl, isJoinLabel, stateOfLabel,
-    nearestLink, cleanName, groupsFromLinks,
+    nearestLink, cleanName, groupsFromLinks, totalInHeading,
   };
 })();

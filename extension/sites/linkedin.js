@@ -71,5 +71,6 @@
   Handful.sites = Handful.sites || {};
   Handful.sites.linkedin = {
     platform: "linkedin", matches, pageKind, groupIdFromUrl, groupAt, joinControl: L.joinControl, groupOf, listedGroups,
+    listedTotal: L.totalInHeading,
   };
 })();
