@@ -4,14 +4,11 @@ for a passphrase at a terminal when there is no keyring."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import subprocess
-import time
 from pathlib import Path
 
 from tests.conftest import ROOT, base_env
+from tests.terminal import Terminal
 
 INSTALL = ROOT / "installers" / "install.sh"
 
@@ -66,34 +63,14 @@ def test_install_without_keyring_or_terminal_says_what_to_do(tmp_path: Path) -> 
 
 
 def test_install_asks_for_a_passphrase_at_a_terminal(tmp_path: Path) -> None:
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the installer on a terminal, as a person runs it
-        os.execvpe("bash", ["bash", str(INSTALL)], env_for(tmp_path / "home"))
-    output = b""
-
-    def read_until(marker: bytes, timeout: float = 300) -> None:
-        nonlocal output
-        deadline = time.monotonic() + timeout
-        while marker not in output:
-            assert time.monotonic() < deadline, output.decode(errors="replace")
-            ready, _, _ = select.select([fd], [], [], 1)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                output += chunk
-
-    read_until(b"Passphrase: ")
-    os.write(fd, b"terminal passphrase\n")
-    read_until(b"Again: ")
-    os.write(fd, b"terminal passphrase\n")
-    read_until(b"Installed:")
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
-    text = output.decode(errors="replace")
+    term = Terminal(["bash", str(INSTALL)], env_for(tmp_path / "home"))
+    term.until(b"Passphrase: ")
+    term.type(b"terminal passphrase\n")
+    term.until(b"Again: ")
+    term.type(b"terminal passphrase\n")
+    term.until(b"Installed:")
+    assert term.exit_code() == 0, term.text
+    text = term.text
     assert "Your recovery key" in text and "HANDFUL_PASSPHRASE" in text
     assert "terminal passphrase" not in text  # typed without echo
     env = {**env_for(tmp_path / "home"), "HANDFUL_PASSPHRASE": "terminal passphrase"}

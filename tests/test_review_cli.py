@@ -5,15 +5,12 @@ or under the cap with every worked group kept."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import Home
+from tests.terminal import Terminal
 
 START = datetime(2026, 8, 1, 9, tzinfo=UTC)
 
@@ -59,43 +56,22 @@ def test_the_interactive_review_at_a_terminal(store: Home) -> None:
         store.ok("groups", "add", f"linkedin:{ident}", "--name", f"Group {ident.upper()}",
                  extra=at(0))
     store.ok("record", "post", "--group", "linkedin:c", extra=at(70))
-    env = {**store.env, **at(90)}
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(store.root.parent)
-        os.execvpe(sys.executable, [sys.executable, "-m", "handful", "review"], env)
-    output = b""
-
-    def until(marker: bytes) -> None:
-        nonlocal output
-        deadline = time.monotonic() + 60
-        while marker not in output:
-            assert time.monotonic() < deadline, output.decode(errors="replace")
-            ready, _, _ = select.select([fd], [], [], 1)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                output += chunk
-
-    until(b"Enter to skip: ")
-    os.write(fd, b"x\n")                      # a wrong key: asked again
-    until(b"Type k, d, l or s")
-    os.write(fd, b"l\n")                      # leave the first
-    until(b"2. ")
-    until(b"Enter to skip: ")
-    os.write(fd, b"\n")                       # skip the second
-    until(b"3. ")
-    until(b"Enter to skip: ")
-    os.write(fd, b"d\n")
-    until(b"What will you do there this month? ")
-    os.write(fd, b"Answer two questions a week\n")
-    until(b"Recorded 2 decisions.")
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    term = Terminal([sys.executable, "-m", "handful", "review"], {**store.env, **at(90)},
+                    cwd=store.root.parent)
+    term.until(b"Enter to skip: ")
+    term.type(b"x\n")                      # a wrong key: asked again
+    term.until(b"Type k, d, l or s")
+    term.type(b"l\n")                      # leave the first
+    term.until(b"2. ")
+    term.until(b"Enter to skip: ")
+    term.type(b"\n")                       # skip the second
+    term.until(b"3. ")
+    term.until(b"Enter to skip: ")
+    term.type(b"d\n")
+    term.until(b"What will you do there this month? ")
+    term.type(b"Answer two questions a week\n")
+    term.until(b"Recorded 2 decisions.")
+    assert term.exit_code() == 0
     decisions = [e for e in json.loads(store.ok("export"))["events"]
                  if e["type"] == "review_decision"]
     assert [(d["decision"], d.get("note")) for d in decisions] == [
