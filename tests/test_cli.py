@@ -100,7 +100,8 @@ def test_csv_export_defuses_spreadsheet_formulas(store: Home) -> None:
 def test_config_get_and_set(store: Home) -> None:
     assert json.loads(store.ok("config", "get", "--json")) == {
         "cap": 5, "guard.delay_seconds": 5, "review.interval_days": 30,
-        "review.snooze_days": 7, "review.dormant_days": 60, "review.involvement_90": 3}
+        "review.snooze_days": 7, "review.dormant_days": 60, "review.involvement_90": 3,
+        "guard.paused_until": 0, "fast.started_at": 0}
     store.ok("config", "set", "cap", "3")
     assert store.ok("config", "get", "cap").strip() == "3"
     events = json.loads(store.ok("export"))["events"]
