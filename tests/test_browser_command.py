@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.browser import CHROMIUM, EXTENSION_ID
@@ -34,15 +35,16 @@ def test_handful_browser_opens_chromium_with_the_extension_connected(store: Home
         manifest = json.loads((profile / "NativeMessagingHosts" / "com.handful.agent.json")
                               .read_text())
         assert f"chrome-extension://{EXTENSION_ID}/" in manifest["allowed_origins"]
-        with sync_playwright() as p:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    browser = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while True:  # the browser's debugging endpoint answers once it is up
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=5):
                     break
-                except Exception:  # the browser is still starting to listen
-                    assert time.monotonic() < deadline, "the browser never listened"
-                    time.sleep(0.2)
+            except OSError:
+                assert time.monotonic() < deadline, "the browser never listened"
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            browser = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}", timeout=120_000)
             context = browser.contexts[0]
             worker = next((w for w in context.service_workers if EXTENSION_ID in w.url), None) \
                 or context.wait_for_event("serviceworker", timeout=30_000)
@@ -51,7 +53,7 @@ def test_handful_browser_opens_chromium_with_the_extension_connected(store: Home
                 cache = worker.evaluate("chrome.storage.local.get('cache').then(r => r.cache)")
                 if cache and cache.get("offline") is False:
                     break
-                assert time.monotonic() < deadline + 30, cache
+                assert time.monotonic() < deadline + 60, cache
                 time.sleep(0.2)
             assert cache["cap"] == 5
             browser.close()
