@@ -181,3 +181,21 @@ def test_help_names_every_command(home: Home) -> None:
     for name in ("init", "status", "groups", "record", "export", "verify", "config"):
         assert name in out
     assert "--recover" in home.ok("init", "--help")
+
+
+def test_status_shows_the_scoreboard_the_fast_and_a_pause(store: Home) -> None:
+    t0 = {"HANDFUL_NOW": "2026-03-02T10:00:00Z"}
+    store.ok("groups", "add", "linkedin:1", extra=t0)
+    store.ok("groups", "leave", "linkedin:1", extra=t0)
+    store.ok("config", "set", "fast.started_at", "1772445600", extra=t0)   # 2026-03-02 10:00
+    store.ok("config", "set", "guard.paused_until", "1772449200", extra=t0)  # an hour later
+    out = store.ok("status", extra=t0)
+    assert "Groups pruned: 1; commitments kept: 0 of 0" in out
+    assert "Networking fast until 2026-03-16" in out
+    assert "The guard is paused until 11:00 UTC" in out
+    doc = json.loads(store.ok("status", "--json", extra=t0))
+    assert doc["fast"] == {"active": True, "started_at": "2026-03-02T10:00:00.000Z",
+                           "ends_at": "2026-03-16T10:00:00.000Z"}
+    assert doc["guard"] == {"paused": True, "paused_until": "2026-03-02T11:00:00.000Z"}
+    later = json.loads(store.ok("status", "--json", extra={"HANDFUL_NOW": "2026-03-20T00:00:00Z"}))
+    assert later["fast"]["active"] is False and later["guard"]["paused"] is False

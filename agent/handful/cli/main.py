@@ -241,6 +241,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     share = score["declined_share"]
     print(f"Joins intercepted: {score['intercepted']}, declined: {score['declined']}"
           + (f" ({share:.0%} of decisions)" if share is not None else ""))
+    kept = score["commitments"]
+    print(f"Groups pruned: {score['pruned']}; commitments kept: {kept['kept']} of "
+          f"{kept['made']}")
+    weeks = list(score["attempts_by_week"].items())[-8:]
+    if weeks:
+        print("Join attempts per week: " + ", ".join(f"{w[5:]} {n}" for w, n in weeks))
+    if doc["fast"]["active"]:
+        print(f"Networking fast until {doc['fast']['ends_at'][:10]}")
+    if doc["guard"]["paused"]:
+        print(f"The guard is paused until {doc['guard']['paused_until'][11:16]} UTC")
     print(f"Events: {doc['events']}  Data: {doc['data']}")
     return 0
 
