@@ -22,10 +22,24 @@
     return null;
   }
 
+  // Input marks the reader as active; listened to on group pages only, so scrolling a
+  // feed costs nothing.
+  const INPUT = ["pointerdown", "keydown", "wheel", "scroll"];
+  function noteInput() {
+    lastInput = Date.now();
+  }
+  function listen(on) {
+    for (const type of INPUT) {
+      if (on) window.addEventListener(type, noteInput, { capture: true, passive: true });
+      else window.removeEventListener(type, noteInput, { capture: true });
+    }
+  }
+
   function leave() {
     if (port) port.disconnect(); // the background records the visit
     port = null;
     current = null;
+    listen(false);
   }
 
   function check() {
@@ -38,6 +52,8 @@
         port.onDisconnect.addListener(() => { port = null; current = null; });
         port.postMessage({ start: group });
         current = key;
+        lastInput = Date.now();
+        listen(true);
       }
     } else if (port && group && group.name) {
       port.postMessage({ name: group.name });
@@ -62,9 +78,6 @@
     chrome.runtime.sendMessage(message).catch(() => undefined);
   }, true);
 
-  for (const type of ["pointerdown", "keydown", "wheel", "scroll"]) {
-    window.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
-  }
   // The popup asks which group this tab shows (its name is in the page, not the URL).
   chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     if (message && message.kind === "here") sendResponse(groupHere());
