@@ -200,12 +200,6 @@ async function settingAnswer(key, value) {
   }
 }
 
-// "Decide later": a reminder per group, kept in storage.local; when its alarm fires it is
-// due, and the badge counts the decisions waiting (shown in the popup).
-function groupKey(group) {
-  return `${group.platform}:${group.id}`;
-}
-
 // What the guard, the dialog and the badge take from a status answer.
 function fromStatus(status) {
   return {
@@ -225,6 +219,12 @@ function noteStatus(status) {
     await chrome.storage.local.set({ cache });
     return true;
   }).then((changed) => changed && updateBadge());
+}
+
+// "Decide later": a reminder per group, kept in storage.local; when its alarm fires it is
+// due, and the badge counts the decisions waiting (shown in the popup).
+function groupKey(group) {
+  return `${group.platform}:${group.id}`;
 }
 
 // The badge: the join decisions waiting (a number), and "!" when the review is due.
