@@ -284,6 +284,20 @@ async function listComplete(platform, ids, names) {
   return { left: gone.length };
 }
 
+// The join dialog's frame confirms the key its content script gave it through here (Firefox
+// gives a frame inside a web page no tabs API): only a dialog page of this extension, and
+// only to the content script of its own tab.
+const DIALOG_PATH = "/dialog/dialog.html";
+function dialogRelay(message, sender) {
+  const from = sender.url ? new URL(sender.url) : null;
+  if (!sender.tab || !from || from.origin !== new URL(chrome.runtime.getURL("")).origin
+    || from.pathname !== DIALOG_PATH || !message.message || typeof message.message !== "object") {
+    return Promise.resolve(null);
+  }
+  const relayed = { ...message.message, kind: "dialog_frame" };
+  return chrome.tabs.sendMessage(sender.tab.id, relayed, { frameId: 0 }).then((answer) => answer || null, () => null);
+}
+
 const HANDLERS = {
   event: (message) => queueEvent(message.type, message.event),
   import: ({ batch, source, groups }) =>
@@ -301,6 +315,7 @@ const HANDLERS = {
   dismiss: (message) => settleReminder(message.key, false).then(() => ({ done: true })),
   flush: () => flush().then(() => ({ done: true })),
   list_complete: (message) => listComplete(message.platform, message.ids || [], message.names || []),
+  dialog_relay: (message, sender) => dialogRelay(message, sender),
 };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
@@ -308,7 +323,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const handler = Object.hasOwn(HANDLERS, message.kind) ? HANDLERS[message.kind] : null;
   if (!handler) return false;
   Promise.resolve()
-    .then(() => handler(message))
+    .then(() => handler(message, sender))
     .then(sendResponse, (error) => sendResponse({ error: String(error) }));
   return true;
 });

@@ -221,3 +221,34 @@ def browser(store: Any, tmp_path: Path) -> Iterator[Browser]:
         store.run("stop")
 
 
+
+
+DIALOG = '[data-handful="join-dialog"]'
+
+
+def dialog(page: Any) -> Any:
+    """The join dialog's own document: an extension page in a frame that the site's page
+    can see but not read or drive. Tests reach it as a user does, through the frame."""
+    return page.frame_locator(DIALOG)
+
+
+def open_dialog(page: Any, timeout: float = 10_000) -> Any:
+    """Wait until the dialog is on screen (its frame shown and the dialog drawn in it)."""
+    page.wait_for_selector(DIALOG, state="visible", timeout=timeout)
+    found = dialog(page)
+    found.locator("[role=dialog]").wait_for(timeout=timeout)
+    return found
+
+
+def dialog_gone(page: Any) -> None:
+    """Wait until the dialog is off the screen (its frame hidden or removed)."""
+    page.wait_for_selector(DIALOG, state="hidden")
+
+
+def focused(page: Any) -> dict[str, Any]:
+    """What has the keyboard inside the dialog: the frame's own active element, and
+    whether the frame's document has focus at all."""
+    found: dict[str, Any] = dialog(page).locator("html").evaluate(
+        """() => ({ focus: document.hasFocus(), name: document.activeElement.name || null,
+                    action: document.activeElement.dataset.action || null })""")
+    return found

@@ -19,7 +19,7 @@ from tests.browser import EXTENSION_DIR, FixtureSite
 from tests.conftest import Home
 
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox") or "firefox-esr"
-DIALOG = "document.querySelector('[data-handful=join-dialog]')"
+DIALOG = "[data-handful=join-dialog]"
 
 
 def free_port() -> int:
@@ -68,6 +68,36 @@ class Firefox:
             time.sleep(0.1)
         return value
 
+    def dialog(self) -> Any:
+        """Wait for the join dialog's frame to show, and switch into it: its document is the
+        extension's, reached as a user reaches it (Marionette's own clicks and keys)."""
+        from marionette_driver.by import By
+        from marionette_driver.errors import MarionetteException
+
+        def inside() -> Any:
+            # A frame just made still holds its first, blank document: look again until the
+            # dialog is drawn in it.
+            self.m.switch_to_frame()
+            found = [e for e in self.m.find_elements(By.CSS_SELECTOR, DIALOG) if e.is_displayed()]
+            if not found:
+                return None
+            try:
+                self.m.switch_to_frame(found[0])
+                if self.m.find_elements(By.CSS_SELECTOR, "[role=dialog] h2"):
+                    return found[0]
+            except MarionetteException:
+                pass
+            return None
+
+        return self.until(inside)
+
+    def dialog_gone(self) -> None:
+        from marionette_driver.by import By
+
+        self.m.switch_to_frame()
+        self.until(lambda: not any(e.is_displayed()
+                                   for e in self.m.find_elements(By.CSS_SELECTOR, DIALOG)))
+
     def events(self) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
         return events
@@ -103,20 +133,23 @@ def test_the_guard_in_firefox_declines_and_lets_a_justified_join_through(firefox
     firefox.home.ok("config", "set", "guard.delay_seconds", "0")
     firefox.open("/groups/12345/")
     firefox.m.find_element(By.ID, "join").click()
-    title = firefox.until(lambda: firefox.run(
-        f"const d = {DIALOG}; return d && d.shadowRoot.querySelector('h2').textContent"))
-    assert title == "Join Data Folk?"
+    firefox.dialog()
+    assert firefox.m.find_element(By.CSS_SELECTOR, "h2").text == "Join Data Folk?"
+    firefox.m.switch_to_frame()
     assert firefox.page("joinClicks") == 0  # stopped before the page saw it
-    firefox.run(f"{DIALOG}.shadowRoot.querySelector('[data-action=decline]').click()")
+    firefox.dialog()
+    firefox.m.find_element(By.CSS_SELECTOR, "[data-action=decline]").click()
+    firefox.dialog_gone()
     firefox.until(lambda: any(e["type"] == "join_declined" for e in firefox.events()))
     assert firefox.page("joinClicks") == 0
 
     firefox.m.find_element(By.ID, "join").click()
-    firefox.until(lambda: firefox.run(f"return Boolean({DIALOG})"))
-    firefox.run(f"""const root = {DIALOG}.shadowRoot;
-        root.querySelector('textarea[name=give]').value = 'Pipelines I have built';
-        root.querySelector('textarea[name=get]').value = 'A peer group';
-        root.querySelector('[data-action=join]').click();""")
+    firefox.dialog()
+    firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(
+        "Pipelines I have built")
+    firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys("A peer group")
+    firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]").click()
+    firefox.dialog_gone()
     firefox.until(lambda: firefox.page("joinClicks") == 1)
     events = firefox.until(lambda: (evs := firefox.events()) and any(
         e["type"] == "join_requested" for e in evs) and evs)

@@ -7,10 +7,8 @@ import json
 import os
 import time
 
-from tests.browser import Browser
+from tests.browser import DIALOG, Browser, dialog_gone, focused, open_dialog
 from tests.conftest import ROOT
-
-DIALOG = '[data-handful="join-dialog"]'
 
 
 def of_type(events: list[dict[str, object]], kind: str) -> list[dict[str, object]]:
@@ -31,12 +29,12 @@ def test_decline_on_linkedin_stops_the_join(browser: Browser) -> None:
     page = browser.page("https://www.linkedin.com/groups/12345/")
     page.set_viewport_size({"width": 900, "height": 820})
     page.click("#join")
-    page.wait_for_selector(DIALOG)
+    d = open_dialog(page)
     assert page.evaluate("window.joinClicks") == 0
-    page.check(f'{DIALOG} input[name=reason][value="invited"]')
+    d.locator('input[name=reason][value="invited"]').check()
     screenshot(page, "join-dialog.png")
-    page.click(f"{DIALOG} [data-action=decline]")
-    page.wait_for_selector(DIALOG, state="detached")
+    d.locator("[data-action=decline]").click()
+    dialog_gone(page)
     events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_declined")))
     [declined] = of_type(events, "join_declined")
     assert declined["group"] == {"platform": "linkedin", "id": "12345", "name": "Data Folk",
@@ -50,13 +48,13 @@ def test_justify_lets_the_join_through_once_and_records_what_follows(browser: Br
     browser.home.ok("config", "set", "guard.delay_seconds", "1")
     page = browser.page("https://www.linkedin.com/groups/12345/")
     page.click("#join")
-    page.wait_for_selector(DIALOG)
-    page.fill(f"{DIALOG} textarea[name=give]", "Answers about data pipelines")
-    page.fill(f"{DIALOG} textarea[name=get]", "Two clients a year")
-    page.check(f'{DIALOG} input[name=involvement][value="comment"]')
-    page.wait_for_selector(f"{DIALOG} [data-action=join]:not([disabled])")
-    page.click(f"{DIALOG} [data-action=join]")
-    page.wait_for_selector(DIALOG, state="detached")
+    d = open_dialog(page)
+    d.locator("textarea[name=give]").fill("Answers about data pipelines")
+    d.locator("textarea[name=get]").fill("Two clients a year")
+    d.locator('input[name=involvement][value="comment"]').check()
+    d.locator("[data-action=join]:not([disabled])").wait_for()
+    d.locator("[data-action=join]").click()
+    dialog_gone(page)
     page.wait_for_function("window.joinClicks === 1")
     events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_requested")))
     [justified] = of_type(events, "join_justified")
@@ -64,7 +62,7 @@ def test_justify_lets_the_join_through_once_and_records_what_follows(browser: Br
                                                      "Two clients a year")
     assert justified["involvement"] == ["comment"]
     assert page.evaluate("window.joinClicks") == 1  # exactly once
-    assert not page.query_selector(DIALOG)  # and the dialog did not come back
+    assert not page.is_visible(DIALOG)  # and the dialog did not come back
 
 
 def test_non_join_controls_pass_untouched(browser: Browser) -> None:
@@ -72,7 +70,7 @@ def test_non_join_controls_pass_untouched(browser: Browser) -> None:
     page.click("#follow")
     page.click("#join-event")
     assert page.evaluate("window.otherClicks") == 2
-    assert page.query_selector(DIALOG) is None
+    assert page.query_selector(DIALOG) is None  # no frame at all: nothing to join here
     fb = browser.page("https://www.facebook.com/groups/growth.hackers/")
     fb.click("[aria-label=Inviter]")
     assert fb.evaluate("window.otherClicks") == 1 and fb.query_selector(DIALOG) is None
@@ -85,37 +83,33 @@ def test_a_late_rendered_french_facebook_button_with_the_keyboard_alone(browser:
     page.wait_for_selector("#join")  # rendered by the page's script after load
     page.focus("#join")
     page.keyboard.press("Enter")
-    page.wait_for_selector(DIALOG)
+    d = open_dialog(page)
     assert page.evaluate("window.joinClicks") == 0
     # keyboard only: the dialog has focus on "don't join"; Escape declines
-    focused = page.evaluate(
-        "document.querySelector('[data-handful=join-dialog]').shadowRoot.activeElement"
-        ".dataset.action")
-    assert focused == "decline"
+    assert focused(page) == {"focus": True, "name": None, "action": "decline"}
     page.keyboard.press("Escape")
-    page.wait_for_selector(DIALOG, state="detached")
+    dialog_gone(page)
     assert page.evaluate("window.joinClicks") == 0
     # again, and this time join with the keyboard: tab to the fields, type, tab to "join"
     page.focus("#join")
     page.keyboard.press(" ")
-    page.wait_for_selector(DIALOG)
-    active = "document.querySelector('[data-handful=join-dialog]').shadowRoot.activeElement"
-    page.wait_for_selector(f"{DIALOG} [data-action=join]:not([disabled])")
+    d = open_dialog(page)
+    d.locator("[data-action=join]:not([disabled])").wait_for()
     for _ in range(20):  # Tab around (focus stays inside the dialog) to "give"
         page.keyboard.press("Tab")
-        if page.evaluate(f"{active}.name") == "give":
+        if focused(page)["name"] == "give":
             break
     page.keyboard.type("Growth experiments I ran")
     page.keyboard.press("Tab")
-    assert page.evaluate(f"{active}.name") == "get"
+    assert focused(page)["name"] == "get"
     page.keyboard.type("Peers to compare notes with")
     for _ in range(20):
         page.keyboard.press("Tab")
-        if page.evaluate(f"{active}.dataset.action") == "join":
+        if focused(page)["action"] == "join":
             break
-    assert page.evaluate(f"{active}.dataset.action") == "join"
+    assert focused(page)["action"] == "join"
     page.keyboard.press("Enter")
-    page.wait_for_selector(DIALOG, state="detached")
+    dialog_gone(page)
     page.wait_for_function("window.joinClicks === 1")
     events = browser.wait_for_events(lambda evs: bool(of_type(evs, "joined")))
     [declined] = of_type(events, "join_declined")
@@ -132,15 +126,15 @@ def test_over_the_cap_the_dialog_asks_which_group_to_drop(browser: Browser) -> N
     browser.home.ok("groups", "add", "facebook:old.group", "--name", "Old Group")
     page = browser.page("https://www.linkedin.com/groups/12345/")
     page.click("#join")
-    page.wait_for_selector(f"{DIALOG} select[name=drop] option[value='facebook:old.group']",
-                           state="attached")
-    page.fill(f"{DIALOG} textarea[name=give]", "Talks")
-    page.fill(f"{DIALOG} textarea[name=get]", "Leads")
-    page.click(f"{DIALOG} [data-action=join]")  # no choice yet: refused, says why
-    assert "Choose the group" in page.inner_text(f"{DIALOG} .error")
-    page.select_option(f"{DIALOG} select[name=drop]", "facebook:old.group")
-    page.click(f"{DIALOG} [data-action=join]")
-    page.wait_for_selector(DIALOG, state="detached")
+    d = open_dialog(page)
+    d.locator("select[name=drop] option[value='facebook:old.group']").wait_for(state="attached")
+    d.locator("textarea[name=give]").fill("Talks")
+    d.locator("textarea[name=get]").fill("Leads")
+    d.locator("[data-action=join]").click()  # no choice yet: refused, says why
+    assert "Choose the group" in d.locator(".error").inner_text()
+    d.locator("select[name=drop]").select_option("facebook:old.group")
+    d.locator("[data-action=join]").click()
+    dialog_gone(page)
     events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_justified")))
     [justified] = of_type(events, "join_justified")
     assert justified["drop"] == {"platform": "facebook", "id": "old.group",
@@ -152,11 +146,11 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
     with browser.agent_kept_away():
         page = browser.page("https://www.linkedin.com/groups/12345/")
         page.click("#join")
-        page.wait_for_selector(DIALOG)  # at once, from the cache
-        page.wait_for_selector(f"{DIALOG} .offline", state="visible")
-        assert "not running" in page.inner_text(f"{DIALOG} .offline")
-        page.click(f"{DIALOG} [data-action=decline]")
-        page.wait_for_selector(DIALOG, state="detached")
+        d = open_dialog(page)  # at once, from the cache
+        d.locator(".offline").wait_for(state="visible")
+        assert "not running" in d.locator(".offline").inner_text()
+        d.locator("[data-action=decline]").click()
+        dialog_gone(page)
         worker = browser.worker
         queued = worker.evaluate("chrome.storage.local.get('queue').then(r => r.queue)")
         assert [q["message"]["type"] for q in queued] == ["join_intercepted", "join_declined"]
@@ -165,8 +159,8 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
     fb = browser.page("https://www.facebook.com/groups/growth.hackers/")
     fb.wait_for_selector("#join")
     fb.click("#join")
-    fb.wait_for_selector(DIALOG)
-    fb.click(f"{DIALOG} [data-action=decline]")
+    fb_d = open_dialog(fb)
+    fb_d.locator("[data-action=decline]").click()
     events = browser.wait_for_events(lambda evs: len(of_type(evs, "join_declined")) == 2,
                                      timeout=90)
     assert len(of_type(events, "join_intercepted")) == 2
@@ -207,8 +201,8 @@ def test_a_group_page_reached_by_pushstate(browser: Browser) -> None:
     page.wait_for_selector("#join")
     assert page.url == "https://www.linkedin.com/groups/24680/"
     page.click("#join")
-    page.wait_for_selector(DIALOG)
-    assert "Stream Processing Guild" in page.inner_text(f"{DIALOG} h2")
+    d = open_dialog(page)
+    assert "Stream Processing Guild" in d.locator("h2").inner_text()
     page.keyboard.press("Escape")
     events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_declined")))
     [declined] = of_type(events, "join_declined")

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser import Browser
-
-DIALOG = '[data-handful="join-dialog"]'
+from tests.browser import DIALOG, Browser, dialog_gone, open_dialog
 
 
 def decline(page: Any, selector: str) -> str:
     """Click a join control, read the dialog's title, say no with Escape."""
     page.click(selector)
-    page.wait_for_selector(DIALOG)
-    title: str = page.inner_text(f"{DIALOG} h2")
+    d = open_dialog(page)
+    title: str = d.locator("h2").inner_text()
     page.keyboard.press("Escape")
-    page.wait_for_selector(DIALOG, state="detached")
+    dialog_gone(page)
     return title
 
 
@@ -35,7 +33,7 @@ def test_linkedin_search_results(browser: Browser) -> None:
     assert decline(page, "button[data-group='222'] span") == "Join Analytics Translators?"
     page.click("button[data-group='333']")  # Pending
     page.click("button[data-group='444']")  # View
-    assert page.evaluate("window.otherClicks") == 2 and not page.query_selector(DIALOG)
+    assert page.evaluate("window.otherClicks") == 2 and not page.is_visible(DIALOG)
     assert page.evaluate("window.joins") == {}
     events = declined(browser, 2)
     assert [(e["group"]["id"], e["group"]["name"], e["group"]["url"]) for e in events] == [
@@ -56,7 +54,7 @@ def test_facebook_discover_cards_in_german_loaded_on_scroll(browser: Browser) ->
     assert decline(page, "[data-group='berlin.startups'] span span") == "Join Berlin Startups?"
     page.click("[data-group='555000111']")   # Beigetreten: already in
     page.click("[data-remove='kochen.mit.freunden']")  # Entfernen: remove the suggestion
-    assert page.evaluate("window.otherClicks") == 2 and not page.query_selector(DIALOG)
+    assert page.evaluate("window.otherClicks") == 2 and not page.is_visible(DIALOG)
     assert page.evaluate("window.joins") == {}
     events = declined(browser, 2)
     assert [e["group"]["id"] for e in events] == ["987654321", "berlin.startups"]
@@ -69,13 +67,13 @@ def test_a_suggestion_card_in_the_spanish_news_feed(browser: Browser) -> None:
     page = browser.page("https://www.facebook.com/")
     page.click("#like")
     page.click("#hide")
-    assert page.evaluate("window.otherClicks") == 2 and not page.query_selector(DIALOG)
+    assert page.evaluate("window.otherClicks") == 2 and not page.is_visible(DIALOG)
     page.click("#join")
-    page.wait_for_selector(DIALOG)
+    d = open_dialog(page)
     assert page.evaluate("window.joins") == {}  # stopped before the page saw it
-    page.fill(f"{DIALOG} textarea[name=give]", "Experiencia en ventas")
-    page.fill(f"{DIALOG} textarea[name=get]", "Socios locales")
-    page.click(f"{DIALOG} [data-action=join]")
+    d.locator("textarea[name=give]").fill("Experiencia en ventas")
+    d.locator("textarea[name=get]").fill("Socios locales")
+    d.locator("[data-action=join]").click()
     page.wait_for_function("window.joins['emprendedores.madrid'] === 1")
     events = browser.wait_for_events(lambda evs: any(e["type"] == "join_justified"
                                                      for e in evs))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.browser import EXTENSION_ID, Browser
-from tests.test_guard_browser import DIALOG, screenshot
+from tests.browser import EXTENSION_ID, Browser, open_dialog
+from tests.test_guard_browser import screenshot
 
 GROUP_URL = "https://www.linkedin.com/groups/12345/"
 
@@ -24,11 +24,11 @@ def justify_join(browser: Browser) -> Any:
     browser.home.ok("config", "set", "guard.delay_seconds", "0")
     page = browser.page(GROUP_URL)
     page.click("#join")
-    page.wait_for_selector(DIALOG)
-    page.fill(f"{DIALOG} textarea[name=give]", "Answers about data pipelines")
-    page.fill(f"{DIALOG} textarea[name=get]", "Two clients a year")
-    page.check(f'{DIALOG} input[name=involvement][value="comment"]')
-    page.click(f"{DIALOG} [data-action=join]")
+    d = open_dialog(page)
+    d.locator("textarea[name=give]").fill("Answers about data pipelines")
+    d.locator("textarea[name=get]").fill("Two clients a year")
+    d.locator('input[name=involvement][value="comment"]').check()
+    d.locator("[data-action=join]").click()
     browser.wait_for_events(lambda evs: any(e["type"] == "join_requested" for e in evs))
     return page
 
@@ -111,8 +111,8 @@ def test_the_popup_away_from_a_group_and_without_the_agent(browser: Browser) -> 
 def test_decide_later_comes_back_on_the_badge_and_in_the_popup(browser: Browser) -> None:
     page = browser.page(GROUP_URL)
     page.click("#join")
-    page.wait_for_selector(DIALOG)
-    page.click(f"{DIALOG} [data-action=later]")
+    d = open_dialog(page)
+    d.locator("[data-action=later]").click()
     events = browser.wait_for_events(lambda evs: any(e["type"] == "join_deferred"
                                                      for e in evs))
     [deferred] = [e for e in events if e["type"] == "join_deferred"]

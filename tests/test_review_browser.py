@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from tests.browser import Browser
+from tests.browser import DIALOG, Browser, open_dialog
 from tests.test_guard_browser import screenshot
 from tests.test_popup_browser import popup_for
 
@@ -98,7 +98,7 @@ def test_pausing_the_guard_and_a_networking_fast(browser: Browser) -> None:
     page.bring_to_front()
     page.click("#join")
     page.wait_for_function("window.joinClicks === 1")  # paused: the site sees the click
-    assert page.query_selector('[data-handful="join-dialog"]') is None
+    assert not page.is_visible(DIALOG)
 
     home.ok("config", "set", "guard.paused_until", "0")
     home.ok("config", "set", "fast.started_at", str(int(time.time())))
@@ -108,8 +108,9 @@ def test_pausing_the_guard_and_a_networking_fast(browser: Browser) -> None:
     assert popup.inner_text("#fast").startswith("Networking fast: 14 days left.")
     fresh.bring_to_front()
     fresh.click("#join")
-    fresh.wait_for_selector('[data-handful="join-dialog"] .fast', state="visible")
-    banner = fresh.inner_text('[data-handful="join-dialog"] .fast')
+    fresh_d = open_dialog(fresh)
+    fresh_d.locator(".fast").wait_for(state="visible")
+    banner = fresh_d.locator(".fast").inner_text()
     assert banner.startswith("You are on a networking fast until 20")
     assert fresh.evaluate("window.joinClicks") == 0
     status = json.loads(home.ok("status", "--json"))

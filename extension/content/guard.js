@@ -6,7 +6,6 @@
   const Handful = globalThis.Handful;
   const ALLOW_MS = 60_000;  // after "join", the user's own click on that control goes through
   const WATCH_MS = 120_000; // how long to watch a control for Joined / Requested
-  let open = null;          // the dialog on screen, if any: one decision at a time
   let allowed = null;       // { control, until }
   let pausedUntil = 0;      // the tray's "pause the guard for an hour"
   function noteCache(cache) {
@@ -35,15 +34,6 @@
     return chrome.runtime.sendMessage(message).catch(() => undefined);
   }
 
-  async function cached(group) {
-    const { cache = {} } = await chrome.storage.local.get("cache");
-    const key = `${group.platform}:${group.id}`;
-    return {
-      count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],
-      recent: cache.recent || [], history: (cache.groups || {})[key] || null, fast: cache.fast || null,
-    };
-  }
-
   function watch(control, group) {
     const s = site();
     let settled = false;
@@ -61,23 +51,13 @@
     setTimeout(() => observer.disconnect(), WATCH_MS);
   }
 
-  function decided(decision, control, group) {
-    open = null;
-    if (decision.action === "decline") {
-      send("join_declined", { group, reasons: decision.reasons });
-    } else if (decision.action === "later") {
-      const remindAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
-      send("join_deferred", { group, remind_at: remindAt });
-      chrome.runtime.sendMessage({ kind: "remind", group, at: remindAt }).catch(() => undefined);
-    } else if (decision.action === "join") {
-      const fields = { group, reasons: decision.reasons, give: decision.give, get: decision.get,
-        involvement: decision.involvement };
-      if (decision.drop) fields.drop = { platform: decision.drop.platform, id: decision.drop.id, name: decision.drop.name || null };
-      send("join_justified", fields);
-      watch(control, group);
-      allowed = { control, until: Date.now() + ALLOW_MS };
-      control.click(); // the same click, now allowed (untrusted: the guard lets it pass)
-    }
+  // The user's own choice in the dialog's frame (it recorded the decision itself): a join
+  // goes through, once.
+  function decided(choice, control, group) {
+    if (choice !== "join") return;
+    watch(control, group);
+    allowed = { control, until: Date.now() + ALLOW_MS };
+    control.click(); // the same click, now allowed (untrusted: the guard lets it pass)
   }
 
   function onActivate(event) {
@@ -88,6 +68,7 @@
     const control = s.joinControl(event.target);
     if (!control) return;
     if (Date.now() < pausedUntil) return; // paused by the user: the click goes through
+    const open = Handful.dialog.isOpen();
     if (allowed && allowed.control === control && Date.now() < allowed.until && !open) {
       if (event.type === "click") allowed = null; // the user's own confirming click
       return;
@@ -97,16 +78,25 @@
     if (open) return; // the key and the click of one activation: one dialog
     const group = s.groupOf(control, here());
     if (!group) return;
-    send("join_intercepted", { group, source: s.pageKind(here()) });
-    open = Handful.dialog.open({ group, state: {}, decide: (decision) => decided(decision, control, group) });
-    const dialog = open;
-    cached(group).then((state) => { if (open === dialog) dialog.update(state); });
-    chrome.runtime.sendMessage({ kind: "group", group }).then((answer) => {
-      if (open === dialog && answer) dialog.update(answer);
-    }).catch(() => undefined);
+    const source = s.pageKind(here());
+    send("join_intercepted", { group, source });
+    Handful.dialog.open({ group, source, decide: (choice) => decided(choice, control, group) });
+  }
+
+  // The dialog's frame is made, hidden, when the pointer or focus first reaches a join
+  // control, so the click shows it at once; pages without one never get a frame.
+  function onApproach(event) {
+    if (!event.isTrusted) return;
+    const s = site();
+    if (!s || !s.joinControl(event.target)) return;
+    Handful.dialog.prepare();
+    window.removeEventListener("pointerover", onApproach, true);
+    window.removeEventListener("focusin", onApproach, true);
   }
 
   window.addEventListener("click", onActivate, true);
   window.addEventListener("keydown", onActivate, true);
+  window.addEventListener("pointerover", onApproach, true);
+  window.addEventListener("focusin", onApproach, true);
   Handful.guard = { active: true };
 })();

@@ -1,0 +1,316 @@
+// The join dialog, as an extension page inside a frame over the site's page: the page sees
+// that a frame is there, never what is in it, and cannot drive it. What it shows comes from
+// the extension only (storage and runtime messages); a window message only hands over the
+// key by which the content script that placed this frame is told apart from any other.
+"use strict";
+(() => {
+  const { el } = globalThis.Handful.dom;
+
+  const REASONS = [
+    ["invited", "I was invited"],
+    ["industry", "It's in my industry"],
+    ["peers", "My peers are there"],
+    ["added", "Someone added me"],
+    ["belong", "I want to belong"],
+  ];
+  const INVOLVEMENT = [
+    ["post", "Post"], ["comment", "Comment"], ["event", "Organise an event"],
+    ["speak", "Speak"], ["board", "Board or committee"], ["other", "Other"],
+  ];
+  const MAX_CANDIDATES = 64; // keys offered by window messages that this document will check
+  const REMIND_MS = 24 * 3600 * 1000;
+
+  let key = null;        // the key the content script gave this document, once it confirmed it
+  let port = null;       // the private channel to that content script, handed over with the key
+  let candidates = 0;
+  let asked = 0;
+  const answers = new Map();
+  let cache = {};        // storage.local's cache: count, cap, delay, members, recent, groups
+  let shown = null;      // the dialog on screen
+
+  chrome.storage.local.get("cache").then(({ cache: value }) => { cache = value || {}; }, () => undefined);
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === "local" && changes.cache) cache = changes.cache.newValue || {};
+  });
+
+  // Anything in the page can post here, and hand over a port of its own: a key (and the
+  // port that came with it) counts only once the content script of this tab, asked through
+  // the extension's own messaging, confirms it is the key it gave.
+  window.addEventListener("message", async (event) => {
+    const data = event.data;
+    if (key || event.source !== window.parent || !data || data.handful !== "dialog-key") return;
+    if (typeof data.key !== "string" || !/^[0-9a-f]{64}$/.test(data.key) || event.ports.length !== 1) return;
+    if (++candidates > MAX_CANDIDATES) return;
+    const answer = await chrome.runtime.sendMessage({ kind: "dialog_relay", message: { action: "hello", key: data.key } })
+      .catch(() => null);
+    if (!answer || !answer.mine || key) return;
+    key = data.key;
+    port = event.ports[0];
+    port.onmessage = (message) => heard(message.data || {});
+    if (answer.open) open(answer.open.group, answer.open.source); // a dialog waiting for this frame
+  });
+
+  function heard(message) {
+    if (message.answer) {
+      const resolve = answers.get(message.answer);
+      answers.delete(message.answer);
+      if (resolve) resolve(message);
+    } else if (message.action === "open") open(message.group, message.source);
+    else if (message.action === "covered") covered(true);
+    else if (message.action === "uncovered") covered(false);
+    else if (message.action === "close") close();
+  }
+
+  // A question to the content script over the private channel; resolves with its answer.
+  function tell(message) {
+    if (!port) return Promise.resolve(null);
+    asked += 1;
+    const ask = asked;
+    return new Promise((resolve) => {
+      answers.set(ask, resolve);
+      port.postMessage({ ...message, ask });
+    });
+  }
+
+  function historyText(history) {
+    if (!history) return "";
+    const parts = [];
+    for (const item of history.declined || []) {
+      const why = item.reasons && item.reasons.length ? ` (${item.reasons.join(", ")})` : "";
+      parts.push(`declined on ${item.ts.slice(0, 10)}${why}`);
+    }
+    for (const item of history.left || []) {
+      parts.push(`left on ${item.ts.slice(0, 10)}${item.note ? ` (${item.note})` : ""}`);
+    }
+    return parts.length ? `Before: you ${parts.join("; ")}.` : "";
+  }
+
+  function send(type, fields) {
+    const event = { id: crypto.randomUUID(), ts: new Date().toISOString(), ...fields };
+    return chrome.runtime.sendMessage({ kind: "event", type, event }).catch(() => undefined);
+  }
+
+  function covered(on) {
+    if (shown) shown.covered(on);
+  }
+
+  function close() {
+    if (!shown) return;
+    shown.stop();
+    shown = null;
+    document.body.replaceChildren();
+  }
+
+  function open(group, source) {
+    close();
+    const known = `${group.platform}:${group.id}`;
+    let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],
+      recent: cache.recent || [], history: (cache.groups || {})[known] || null, fast: cache.fast || null,
+      offline: cache.offline };
+    const title = el("h2", { id: "title", text: `Join ${group.name || "this group"}?` });
+    const count = el("p", { class: "count" });
+    const history = el("p", { class: "history" });
+    const fast = el("p", { class: "fast", hidden: true });
+    const warnCovered = el("p", { class: "covered", hidden: true, role: "alert",
+      text: "The page put something over this dialog. Check what you chose before you decide." });
+    const offline = el("p", { class: "offline", hidden: true,
+      text: "The Handful agent is not running: this decision is kept and recorded when it is back." });
+    const reasons = el("fieldset", {}, [el("legend", { text: "Honestly, is it because…" })]);
+    for (const [value, text] of REASONS) {
+      reasons.append(el("label", { class: "check" }, [el("input", { type: "checkbox", name: "reason", value }), text]));
+    }
+    const warning = el("p", { class: "warning", hidden: true,
+      text: "These are reasons people join and then never take part. On their own, they are reasons not to join." });
+    reasons.append(warning);
+    const give = el("textarea", { name: "give", id: "give", required: true });
+    const get = el("textarea", { name: "get", id: "get", required: true });
+    const involvement = el("fieldset", { name: "involvement" }, [el("legend", { text: "How will you get involved?" })]);
+    for (const [value, text] of INVOLVEMENT) {
+      involvement.append(el("label", { class: "check" }, [el("input", { type: "checkbox", name: "involvement", value }), text]));
+    }
+    const drop = el("select", { name: "drop", id: "drop" });
+    const dropBox = el("div", { hidden: true }, [
+      el("label", { class: "field", for: "drop", text: "You are at your cap. Which group will you leave to make room?" }), drop]);
+    const error = el("p", { class: "error", role: "alert" });
+    const decline = el("button", { type: "button", "data-action": "decline", text: "Don't join" });
+    const later = el("button", { type: "button", "data-action": "later", text: "Decide later" });
+    const join = el("button", { type: "button", "data-action": "join", disabled: true, text: "Join" });
+    const box = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "title" }, [
+      title, warnCovered, fast, count, history, offline, reasons,
+      el("label", { class: "field", for: "give", text: "What will you give this group?" }), give,
+      el("label", { class: "field", for: "get", text: "What will it give you?" }), get,
+      involvement, dropBox, error, el("div", { class: "buttons" }, [decline, later, join]),
+    ]);
+
+    let remaining = Math.max(0, Number(current.delay ?? 5));
+    let timer = null;
+    let hold = false;     // covered by the page: the delay waits
+    let done = false;
+    let asking = false;
+
+    function render() {
+      const cap = current.cap ?? 5;
+      const members = current.count ?? 0;
+      const over = members >= cap;
+      count.textContent = `You are in ${members} of ${cap} groups.`;
+      count.classList.toggle("over", over);
+      history.textContent = historyText(current.history);
+      offline.hidden = !current.offline;
+      fast.hidden = !current.fast;
+      if (current.fast) {
+        fast.textContent = `You are on a networking fast until ${current.fast.endsAt.slice(0, 10)}: this is the time not to join.`;
+      }
+      dropBox.hidden = !over;
+      if (over && drop.options.length <= 1 && (current.members || []).length) {
+        drop.replaceChildren(el("option", { value: "", text: "Choose a group…" }));
+        for (const member of current.members || []) {
+          drop.append(el("option", { value: `${member.platform}:${member.id}`, text: member.name || `${member.platform}:${member.id}` }));
+        }
+      }
+    }
+
+    // The delay runs here, in the frame, and only while the dialog is in view.
+    function tick() {
+      timer = null;
+      if (done) return;
+      if (remaining <= 0) {
+        join.disabled = false;
+        join.textContent = "Join";
+        return;
+      }
+      join.disabled = true;
+      join.textContent = `Join (${remaining})`;
+      if (!document.hidden && !hold) timer = setTimeout(() => { remaining -= 1; tick(); }, 1000);
+    }
+    function onVisibility() {
+      if (!document.hidden && !timer) tick();
+      if (document.hidden && timer) { clearTimeout(timer); timer = null; }
+    }
+
+    function checked(name) {
+      return [...box.querySelectorAll(`input[name=${name}]:checked`)].map((input) => input.value);
+    }
+
+    // The content script lets a decision through only while the frame has been in full view.
+    async function decide(choice, record) {
+      if (done || asking) return;
+      asking = true;
+      const answer = await tell({ action: "decide", choice }).catch(() => null);
+      asking = false;
+      if (done) return;
+      if (!answer || !answer.accepted) {
+        error.textContent = answer && answer.why === "covered"
+          ? "The page hid or covered this dialog a moment ago: look again, then choose."
+          : "This dialog lost touch with its page: reload the page and try again.";
+        return;
+      }
+      done = true;
+      await record();
+      port.postMessage({ action: "recorded" });
+      close();
+    }
+
+    function tryJoin() {
+      if (join.disabled) return;
+      const giveText = give.value.trim();
+      const getText = get.value.trim();
+      if (!giveText || !getText) {
+        error.textContent = "Say what you will give and what you will get: a few words each.";
+        (giveText ? get : give).focus();
+        return;
+      }
+      if ((current.recent || []).some((r) => r.give === giveText && r.get === getText)) {
+        error.textContent = "That is the same justification you gave recently: what is different about this group?";
+        give.focus();
+        return;
+      }
+      const over = (current.count ?? 0) >= (current.cap ?? 5);
+      if (over && !drop.value) {
+        error.textContent = "Choose the group you will leave to make room.";
+        drop.focus();
+        return;
+      }
+      const choice = drop.value ? (current.members || []).find((m) => `${m.platform}:${m.id}` === drop.value) : null;
+      const fields = { group, reasons: checked("reason"), give: giveText, get: getText, involvement: checked("involvement") };
+      if (choice) fields.drop = { platform: choice.platform, id: choice.id, name: choice.name || null };
+      decide("join", () => send("join_justified", fields));
+    }
+    function tryDecline() {
+      decide("decline", () => send("join_declined", { group, reasons: checked("reason") }));
+    }
+    function tryLater() {
+      decide("later", () => {
+        const at = new Date(Date.now() + REMIND_MS).toISOString();
+        return Promise.all([send("join_deferred", { group, remind_at: at }),
+          chrome.runtime.sendMessage({ kind: "remind", group, at }).catch(() => undefined)]);
+      });
+    }
+
+    // Only the user's own input counts (the page cannot reach into this document; this
+    // holds even if something ever could).
+    function trusted(handler) {
+      return (event) => { if (event.isTrusted) handler(event); };
+    }
+    box.addEventListener("change", trusted(() => { warning.hidden = checked("reason").length === 0; }));
+    decline.addEventListener("click", trusted(tryDecline));
+    later.addEventListener("click", trusted(tryLater));
+    join.addEventListener("click", trusted(tryJoin));
+    const onKey = trusted((event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        tryDecline();
+      } else if (event.key === "Tab") {
+        const focusable = [...box.querySelectorAll("input, textarea, select, button")]
+          .filter((node) => !node.disabled && !node.closest("[hidden]"));
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+        else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+      }
+    });
+    document.addEventListener("keydown", onKey, true);
+    document.addEventListener("visibilitychange", onVisibility, true);
+
+    render();
+    document.body.replaceChildren(el("div", { class: "backdrop" }, [box]));
+    decline.focus();
+    tick();
+    // When the dialog first showed (epoch ms): bench/guard_browser.py reads it.
+    requestAnimationFrame(() => { box.dataset.shownAt = String(performance.timeOrigin + performance.now()); });
+
+    // The agent's own figures, when it answers in time; the cache until then.
+    chrome.runtime.sendMessage({ kind: "group", group }).then((answer) => {
+      if (done || !answer) return;
+      current = { ...current, ...answer };
+      if (answer.delay != null && answer.delay < remaining) {
+        remaining = Math.max(0, answer.delay); // a shorter delay from the agent: never longer
+        if (!timer) tick();
+      }
+      render();
+    }, () => undefined);
+
+    shown = {
+      source,
+      stop() {
+        done = true;
+        clearTimeout(timer);
+        document.removeEventListener("keydown", onKey, true);
+        document.removeEventListener("visibilitychange", onVisibility, true);
+      },
+      covered(on) {
+        warnCovered.hidden = !on && warnCovered.hidden;
+        if (on) {
+          warnCovered.hidden = false;
+          hold = true;
+          clearTimeout(timer);
+          timer = null;
+          remaining = Math.max(remaining, 1);
+          tick();
+        } else if (hold) {
+          hold = false;
+          tick();
+        }
+      },
+    };
+  }
+})();
