@@ -43,6 +43,15 @@ ROUTES = {
     ("www.linkedin.com", "/search/results/groups/"): "linkedin/search.html",
     ("www.facebook.com", "/groups/discover/"): "facebook/discover.html",
     ("www.facebook.com", "/"): "facebook/home.html",
+    ("www.linkedin.com", "/groups/31337/"): "linkedin/hostile.html",
+}
+# Response headers of some fixtures: the hostile page allows frames of its own origin only,
+# as a site's Content-Security-Policy may.
+HEADERS = {
+    "linkedin/hostile.html": {
+        "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                   "style-src 'self' 'unsafe-inline'; frame-src 'self'; "
+                                   "child-src 'self'"},
 }
 
 
@@ -85,7 +94,8 @@ class FixtureSite:
         name = ROUTES.get((host, path))
         if name is None:
             return web.Response(status=404, text="not a fixture")
-        return web.Response(body=(FIXTURES / name).read_bytes(), content_type="text/html")
+        return web.Response(body=(FIXTURES / name).read_bytes(), content_type="text/html",
+                            headers=HEADERS.get(name, {}))
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -184,7 +194,8 @@ class Browser:
             time.sleep(0.2)
 
 
-def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True) -> Any:
+def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True,
+           extension_dir: Path = EXTENSION_DIR) -> Any:
     from playwright.sync_api import sync_playwright
 
     write_host(user_data / "NativeMessagingHosts", chrome=[EXTENSION_ID])
@@ -197,8 +208,8 @@ def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = T
         args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
               "--no-first-run", "--disable-background-networking",
               "--disable-component-update", "--disable-sync",
-              *([f"--disable-extensions-except={EXTENSION_DIR}",
-                 f"--load-extension={EXTENSION_DIR}"] if extension else []),
+              *([f"--disable-extensions-except={extension_dir}",
+                 f"--load-extension={extension_dir}"] if extension else []),
               f"--host-resolver-rules={rules}", "--ignore-certificate-errors"],
         ignore_https_errors=True)
     return playwright, context

@@ -157,3 +157,54 @@ def test_the_guard_in_firefox_declines_and_lets_a_justified_join_through(firefox
     assert justified["give"] == "Pipelines I have built"
     assert justified["group"]["id"] == "12345"
     assert firefox.page("joinClicks") == 1  # exactly once
+
+
+IN_VIEW = """
+  const f = document.querySelector('[data-handful=join-dialog]');
+  if (!f || !f.matches(':popover-open')) return false;
+  const style = getComputedStyle(f), box = f.getBoundingClientRect();
+  const w = document.documentElement.clientWidth, h = document.documentElement.clientHeight;
+  return style.opacity === '1' && style.visibility === 'visible' && box.width >= w - 1
+    && box.height >= h - 1 && document.elementFromPoint(w / 2, h / 2) === f;"""
+
+
+def test_a_hostile_page_in_firefox_can_neither_read_nor_drive_the_dialog(firefox: Firefox
+                                                                         ) -> None:
+    from marionette_driver.by import By
+
+    secret = "Secret Circle of Founders"
+    firefox.home.ok("config", "set", "cap", "1")
+    firefox.home.ok("config", "set", "guard.delay_seconds", "0")
+    firefox.home.ok("groups", "add", "facebook:secret.circle", "--name", secret)
+    firefox.open("/groups/31337/")  # its Content-Security-Policy allows its own frames only
+    firefox.m.find_element(By.ID, "join").click()
+    firefox.dialog()
+    assert firefox.m.find_element(By.CSS_SELECTOR, "h2").text == "Join Growth Secrets?"
+    firefox.until(lambda: firefox.m.find_elements(
+        By.CSS_SELECTOR, "select[name=drop] option[value='facebook:secret.circle']"))
+    firefox.m.switch_to_frame()
+
+    found = json.loads(firefox.page("attack.read()"))
+    assert secret not in json.dumps(found) and "You are in" not in json.dumps(found)
+    assert found["contentDocument"] == "null"
+    assert found["inner"] == "refused: SecurityError"
+    firefox.page("attack.post()")
+    firefox.page("attack.rogue()")
+    firefox.page("attack.synthetic()")
+    firefox.until(lambda: firefox.page("rogueTried"))
+    for attack in ("remove()", "opacity()", "unpop()", "sheet()", "popover(false)"):
+        firefox.page(f"attack.{attack}")
+        firefox.until(lambda: firefox.run(IN_VIEW))
+        firefox.page("attack.stop()")
+    firefox.dialog()
+    assert firefox.m.find_element(By.CSS_SELECTOR, "h2").text == "Join Growth Secrets?"
+    # Back in view long enough for a choice to count: the user's own decline.
+    firefox.until(lambda: not firefox.m.find_element(By.CSS_SELECTOR, ".covered").is_displayed())
+    firefox.m.find_element(By.CSS_SELECTOR, "[data-action=decline]").click()
+    firefox.dialog_gone()
+    events = firefox.until(lambda: (evs := firefox.events()) and any(
+        e["type"] == "join_declined" for e in evs) and evs)
+    assert [e["type"] for e in events if e["type"].startswith("join_")] == [
+        "join_intercepted", "join_declined"]
+    assert firefox.page("heard.length") == 0
+    assert firefox.page("joinClicks") == 0

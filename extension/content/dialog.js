@@ -13,6 +13,7 @@
   const STEADY_MS = 700;    // a decision counts once the frame has been in full view this long
   const CHECK_MS = 100;     // how often an open dialog checks that it is still in view
   const READY_MS = 3000;    // a frame that never confirmed its key is replaced
+  const REPAIR_MS = 30;     // the least time between two repairs of the frame
   // Inline and !important: the page's style sheets cannot move, fade or shrink the frame.
   const STYLE = ["position: fixed", "inset: 0", "width: 100%", "height: 100%", "max-width: none",
     "max-height: none", "min-width: 0", "min-height: 0", "margin: 0", "padding: 0", "border: 0",
@@ -20,6 +21,10 @@
     "clip-path: none", "mask: none", "mix-blend-mode: normal", "pointer-events: auto",
     "z-index: 2147483647", "color-scheme: light dark", "overflow: hidden"]
     .map((rule) => `${rule} !important`).join("; ");
+  // Resting (prepared, not shown): laid out at full size but invisible and not hit by the
+  // pointer. Not display:none, which Chromium would throttle, costing a frame on the click.
+  const RESTING = STYLE.replace("visibility: visible !important", "visibility: hidden !important")
+    .replace("pointer-events: auto !important", "pointer-events: none !important") + "; display: block !important";
   const TOP_LAYER = ":popover-open, :modal, :fullscreen";
 
   let frame = null;     // the iframe element
@@ -29,6 +34,7 @@
   let current = null;   // the open dialog: { group, source, decide, steadySince }
   let watcher = null;
   let readyTimer = null;
+  let lastRepair = -Infinity;
 
   function newKey() {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -60,7 +66,7 @@
     frame.setAttribute("data-handful", "join-dialog");
     frame.setAttribute("popover", "manual");
     frame.setAttribute("title", "Handful");
-    frame.style.cssText = STYLE;
+    frame.style.cssText = RESTING;
     const mine = frame;
     // Each document loaded into the frame gets the key and a private channel (only a
     // document of the extension's origin can receive them) and must confirm the key, through
@@ -93,7 +99,8 @@
       ready = true;
       clearTimeout(readyTimer);
     }
-    sendResponse({ mine, open: mine && current ? { group: current.group, source: current.source } : null });
+    sendResponse({ mine, open: mine && current
+      ? { group: current.group, source: current.source, covered: Boolean(current.warned) } : null });
     return false;
   });
 
@@ -110,7 +117,7 @@
 
   // Why the open frame is not in full view, or null when it is.
   function inView() {
-    if (!frame || !frame.isConnected) return "removed";
+    if (!frame || frame.parentNode !== document.documentElement) return "removed"; // taken or moved
     if (!ready) return "loading";
     if (!frame.matches(":popover-open")) return "hidden";
     if (frame.checkVisibility && !frame.checkVisibility({ opacityProperty: true, visibilityProperty: true,
@@ -132,7 +139,16 @@
   // Puts the frame back: re-styled, on top of the top layer, or made anew if it was taken.
   function repair(problem) {
     if (!current) return;
+    // The frame's own changes below come back through the observers: at most one repair per
+    // moment, so a page that keeps interfering can never loop the tab (the poll goes on).
+    const now = performance.now();
+    if (now - lastRepair < REPAIR_MS) {
+      current.steadySince = Infinity;
+      return;
+    }
+    lastRepair = now;
     current.steadySince = Infinity;
+    current.warned = true;
     tellFrame("covered");
     if (problem === "removed" || problem === "stalled") {
       create();
@@ -148,6 +164,7 @@
   // Showing a popover again puts it last in the top layer: above whatever the page put there.
   function raise() {
     try {
+      frame.style.cssText = STYLE;
       if (frame.matches(":popover-open")) frame.hidePopover();
       frame.showPopover();
       frame.focus();
@@ -156,6 +173,8 @@
     }
   }
 
+  // The frame is told when the page interfered, and again once the dialog has been back in
+  // full view long enough for a decision to count.
   function check() {
     if (!current) return;
     const problem = inView();
@@ -163,8 +182,10 @@
       if (problem !== "loading") repair(problem);
       return;
     }
-    if (current.steadySince === Infinity) {
-      current.steadySince = performance.now();
+    const now = performance.now();
+    if (current.steadySince === Infinity) current.steadySince = now;
+    if (current.warned && now - current.steadySince >= STEADY_MS) {
+      current.warned = false;
       tellFrame("uncovered");
     }
   }
@@ -204,7 +225,12 @@
     } catch (error) {
       onTop = true;
     }
-    if (onTop) repair("covered");
+    if (!onTop) return;
+    // A modal dialog of the page's own would make the frame inert, and fullscreen would hide
+    // it: while the user is deciding, neither stays.
+    if (node.localName === "dialog" && node.matches(":modal")) node.close();
+    if (document.fullscreenElement && document.fullscreenElement !== frame) document.exitFullscreen().catch(() => undefined);
+    repair("covered");
   }
 
   // Shows the dialog for `group`; `decide(choice)` is called once, with the user's own
@@ -224,6 +250,7 @@
     if (frame && frame.isConnected) {
       try {
         frame.hidePopover();
+        frame.style.cssText = RESTING;
       } catch (error) {
         frame.remove();
       }

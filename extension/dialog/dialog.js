@@ -47,7 +47,10 @@
     key = data.key;
     port = event.ports[0];
     port.onmessage = (message) => heard(message.data || {});
-    if (answer.open) open(answer.open.group, answer.open.source); // a dialog waiting for this frame
+    if (answer.open) { // a dialog waiting for this frame
+      open(answer.open.group, answer.open.source);
+      covered(answer.open.covered);
+    }
   });
 
   function heard(message) {
@@ -298,7 +301,6 @@
         document.removeEventListener("visibilitychange", onVisibility, true);
       },
       covered(on) {
-        warnCovered.hidden = !on && warnCovered.hidden;
         if (on) {
           warnCovered.hidden = false;
           hold = true;
@@ -306,9 +308,13 @@
           timer = null;
           remaining = Math.max(remaining, 1);
           tick();
-        } else if (hold) {
-          hold = false;
-          tick();
+        } else {
+          warnCovered.hidden = true;
+          error.textContent = "";
+          if (hold) {
+            hold = false;
+            tick();
+          }
         }
       },
     };
