@@ -188,6 +188,7 @@ def test_a_hostile_page_in_firefox_can_neither_read_nor_drive_the_dialog(firefox
     assert secret not in json.dumps(found) and "You are in" not in json.dumps(found)
     assert found["contentDocument"] == "null"
     assert found["inner"] == "refused: SecurityError"
+    assert firefox.page("attack.fill()") == "refused: SecurityError"
     firefox.page("attack.post()")
     firefox.page("attack.rogue()")
     firefox.page("attack.synthetic()")

@@ -63,6 +63,7 @@ def test_the_page_can_neither_read_nor_drive_the_dialog(browser: Browser) -> Non
     assert found["inner"] == found["name"] == "refused: SecurityError"
     assert found["src"].endswith("/dialog/dialog.html")  # nothing about the user in its URL
 
+    assert page.evaluate("attack.fill()") == "refused: SecurityError"
     page.evaluate("attack.post()")       # forged keys, channels, dialogs and decisions
     page.evaluate("attack.rogue()")      # its own frame of the same extension page
     page.evaluate("attack.synthetic()")  # untrusted clicks and keys

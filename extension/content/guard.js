@@ -83,12 +83,17 @@
     Handful.dialog.open({ group, source, decide: (choice) => decided(choice, control, group) });
   }
 
-  // The dialog's frame is made, hidden, when the pointer or focus first reaches a join
-  // control, so the click shows it at once; pages without one never get a frame.
+  // The dialog's frame is made, resting, when the pointer or focus first reaches a join
+  // control, so the click shows it at once; pages without one never get a frame. Each
+  // control is looked at once: moving over a feed costs a closest() per element entered.
+  const looked = new WeakSet();
   function onApproach(event) {
     if (!event.isTrusted) return;
+    const control = Handful.labels.controlOf(event.target);
+    if (!control || looked.has(control)) return;
+    looked.add(control);
     const s = site();
-    if (!s || !s.joinControl(event.target)) return;
+    if (!s || s.joinControl(control) !== control) return;
     Handful.dialog.prepare();
     window.removeEventListener("pointerover", onApproach, true);
     window.removeEventListener("focusin", onApproach, true);
