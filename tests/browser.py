@@ -44,6 +44,12 @@ ROUTES = {
     ("www.facebook.com", "/groups/discover/"): "facebook/discover.html",
     ("www.facebook.com", "/"): "facebook/home.html",
     ("www.linkedin.com", "/groups/31337/"): "linkedin/hostile.html",
+    # Rebuilt from public evidence of the real sites (FIELD-NOTES, "What the real pages do")
+    ("www.linkedin.com", "/groups/discover/"): "real/linkedin-discover.html",
+    ("www.linkedin.com", "/groups/777001/"): "real/linkedin-group-open.html",
+    ("www.linkedin.com", "/groups/777002/"): "real/linkedin-group-request.html",
+    ("www.facebook.com", "/search/groups/"): "real/facebook-search.html",
+    ("www.facebook.com", "/groups/answers.first/"): "real/facebook-group-anyway.html",
 }
 # Response headers of some fixtures: the hostile page allows frames of its own origin only,
 # as a site's Content-Security-Policy may.
@@ -181,6 +187,16 @@ class Browser:
     def events(self) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
         return events
+
+    def groups(self) -> list[dict[str, Any]]:
+        """Every group the log knows, as `handful groups --all --json` lists them."""
+        found: list[dict[str, Any]] = json.loads(
+            self.home.ok("groups", "--all", "--json"))["groups"]
+        return found
+
+    def status(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(self.home.ok("status", "--json"))
+        return found
 
     def wait_for_events(self, check: Callable[[list[dict[str, Any]]], bool],
                         timeout: float = 20) -> list[dict[str, Any]]:

@@ -48,6 +48,9 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
     elif kind == "settings_changed":
         del fields["group"]
         fields.update(key="cap", value=draw(st.integers(1, 9)))
+    elif kind == "join_unguarded":
+        del fields["group"]
+        fields.update(platform=platform, source="search", label="Join group")
     elif kind == "membership_imported" and draw(st.booleans()):
         fields["since"] = at(draw(st.integers(0, 100)))
     return fields

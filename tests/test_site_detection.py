@@ -37,7 +37,59 @@ def test_join_controls_in_seven_languages_and_what_is_not_one(page: Any) -> None
         })""")
     wrong = [(html, expect) for html, expect, found in results if found != (expect == "join")]
     assert wrong == []
-    assert sum(1 for _, expect, _ in results if expect == "join") >= 18
+    assert sum(1 for _, expect, _ in results if expect == "join") >= 30
+
+
+# Cards as search results and discover lists show them (FIELD-NOTES, "What the real pages
+# do"): an image link with no words before the name link; a Join named only by an
+# aria-label holding the group's name; and what is not a join although it starts like one.
+CARDS = """
+<ul>
+ <li id="named"><a href="https://www.linkedin.com/groups/9001/" aria-hidden="true" tabindex="-1">
+   <img alt=""></a><a href="https://www.linkedin.com/groups/9001/"><span>Data Folk</span></a>
+   <button aria-label="Join Data Folk"><svg></svg></button></li>
+ <li id="suffix"><a href="https://www.linkedin.com/groups/9002/" aria-hidden="true" tabindex="-1">
+   </a><a href="https://www.linkedin.com/groups/9002/">Datenfreunde</a>
+   <button aria-label="Datenfreunde beitreten"><svg></svg></button></li>
+ <li id="join-us"><a href="https://www.linkedin.com/groups/9003/">Join us</a>
+   <button aria-label="Request to join Join us"><svg></svg></button></li>
+ <li id="event"><a href="https://www.linkedin.com/groups/9004/">Data meetup</a>
+   <button aria-label="Join event Data meetup"><svg></svg></button>
+   <button aria-label="Join now"><svg></svg></button></li>
+ <li id="heading"><a href="https://www.linkedin.com/groups/9005/" aria-hidden="true">
+   <img alt=""></a><h3>Stream Guild</h3>
+   <button class="artdeco-button"><span class="artdeco-button__text">Join</span></button></li>
+ <li id="hidden-words"><a href="https://www.linkedin.com/groups/9006/">
+   <span style="display:none">Click</span>Pipeline People</a><button>Join</button></li>
+</ul>"""
+
+
+def test_cards_name_their_group_and_a_join_named_after_it(page: Any) -> None:
+    got = page.evaluate("""html => {
+      const box = document.createElement('div');
+      box.innerHTML = html;
+      document.body.append(box);
+      const url = new URL('https://www.linkedin.com/search/results/groups/?keywords=data');
+      const site = Handful.sites.linkedin;
+      const out = {};
+      for (const card of box.querySelectorAll('li')) {
+        out[card.id] = [...card.querySelectorAll('button, a')].map((control) => {
+          const join = site.joinControl(control.firstElementChild || control, url);
+          const group = join ? site.groupOf(join, url) : null;
+          return join ? [group.id, group.name] : null;
+        });
+      }
+      box.remove();
+      return out;
+    }""", CARDS)
+    assert got == {
+        "named": [None, None, ["9001", "Data Folk"]],
+        "suffix": [None, None, ["9002", "Datenfreunde"]],
+        "join-us": [None, ["9003", "Join us"]],       # the link named "Join us" is no join
+        "event": [None, None, None],                  # "Join event …", "Join now": not joins
+        "heading": [None, ["9005", "Stream Guild"]],  # no words in the link: the heading
+        "hidden-words": [None, ["9006", "Pipeline People"]],
+    }
 
 
 @pytest.mark.parametrize(("url", "kind", "group"), [

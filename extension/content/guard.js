@@ -6,7 +6,11 @@
   const Handful = globalThis.Handful;
   const ALLOW_MS = 60_000;  // after "join", the user's own click on that control goes through
   const WATCH_MS = 120_000; // how long to watch a control for Joined / Requested
+  const FOLLOW_UP_MS = 60_000; // the site's own second step after a justified join
+  const CHECK_MS = 250;     // the outcome is read at most this often while the page changes
+  const DIALOGS = "[role=dialog], [role=alertdialog], dialog";
   let allowed = null;       // { control, until }
+  let followUp = null;      // { until, before: the page's dialogs when the join went through }
   let pausedUntil = 0;      // the tray's "pause the guard for an hour"
   function noteCache(cache) {
     pausedUntil = (cache && cache.pausedUntil) || 0;
@@ -34,30 +38,58 @@
     return chrome.runtime.sendMessage(message).catch(() => undefined);
   }
 
-  function watch(control, group) {
+  // After a justified join: the outcome, read from the page (the control relabelled, or
+  // replaced by a member's view, in its card or on the group's page), recorded once. A
+  // second step the user cancels ("join as") changes nothing there and records nothing.
+  function watch(control, group, scope) {
     const s = site();
     let settled = false;
+    let timer = null;
     const check = () => {
+      timer = null;
       if (settled) return;
-      const state = Handful.labels.stateOfLabel(Handful.labels.labelOf(control));
-      if (state === "joined" || state === "requested") {
-        settled = true;
-        observer.disconnect();
-        send(state === "joined" ? "joined" : "join_requested", { group, source: s ? s.pageKind(here()) : null });
-      }
+      const own = control.isConnected ? Handful.labels.stateOfLabel(Handful.labels.normalise(
+        Handful.labels.visibleText(control))) : null;
+      const state = own === "joined" || own === "requested" ? own : Handful.labels.standingOf(scope);
+      if (state !== "joined" && state !== "requested") return;
+      settled = true;
+      observer.disconnect();
+      send(state === "joined" ? "joined" : "join_requested", { group, source: s ? s.pageKind(here()) : null });
     };
-    const observer = new MutationObserver(check);
-    observer.observe(control, { attributes: true, childList: true, subtree: true, characterData: true });
+    const observer = new MutationObserver(() => { if (!timer) timer = setTimeout(check, CHECK_MS); });
+    observer.observe(scope, { attributes: true, childList: true, subtree: true, characterData: true });
     setTimeout(() => observer.disconnect(), WATCH_MS);
   }
 
   // The user's own choice in the dialog's frame (it recorded the decision itself): a join
-  // goes through, once.
-  function decided(choice, control, group) {
+  // goes through, once, and the site's own next step ("join as", "Join Group Anyway",
+  // membership questions), in a dialog that was not there before, passes without asking
+  // again for a minute.
+  function decided(choice, control, group, scope) {
     if (choice !== "join") return;
-    watch(control, group);
+    watch(control, group, scope);
     allowed = { control, until: Date.now() + ALLOW_MS };
+    followUp = { until: Date.now() + FOLLOW_UP_MS, before: new WeakSet(document.querySelectorAll(DIALOGS)) };
     control.click(); // the same click, now allowed (untrusted: the guard lets it pass)
+  }
+
+  function isFollowUp(control) {
+    if (!followUp || Date.now() > followUp.until) return false;
+    const box = control.closest(DIALOGS);
+    return Boolean(box) && !followUp.before.has(box);
+  }
+
+  // A join control whose group cannot be found passes, and is reported (the site, the kind
+  // of page, its label cut to 80 characters, control characters out): never a click
+  // swallowed with no dialog to answer.
+  function unguarded(control, s) {
+    const raw = Handful.labels.visibleText(control) || Handful.labels.accessibleName(control);
+    const printable = [...raw].map((ch) => {
+      const code = ch.codePointAt(0);
+      return code < 32 || (code >= 127 && code < 160) ? " " : ch;
+    }).join("");
+    send("join_unguarded", { platform: s.platform, source: s.pageKind(here()),
+      label: printable.replace(/\s+/g, " ").trim().slice(0, 80) });
   }
 
   function onActivate(event) {
@@ -65,7 +97,8 @@
     if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
     const s = site();
     if (!s) return;
-    const control = s.joinControl(event.target);
+    const url = here();
+    const control = s.joinControl(event.target, url);
     if (!control) return;
     if (Date.now() < pausedUntil) return; // paused by the user: the click goes through
     const open = Handful.dialog.isOpen();
@@ -73,14 +106,23 @@
       if (event.type === "click") allowed = null; // the user's own confirming click
       return;
     }
+    if (!open && isFollowUp(control)) return; // the site's own second step of a join decided
+    const group = open ? null : s.groupOf(control, url);
+    if (!open && !group) {
+      if (event.type === "click") unguarded(control, s);
+      return;
+    }
     event.preventDefault();
     event.stopImmediatePropagation();
     if (open) return; // the key and the click of one activation: one dialog
-    const group = s.groupOf(control, here());
-    if (!group) return;
-    const source = s.pageKind(here());
+    const card = Handful.labels.cardOf(control, (href) => {
+      const linked = s.groupAt(new URL(href, location.href));
+      return linked && linked.id === group.id ? linked : null;
+    });
+    const scope = (card && card.node) || document.querySelector("main, [role=main]") || document.body;
+    const source = s.pageKind(url);
     send("join_intercepted", { group, source });
-    Handful.dialog.open({ group, source, decide: (choice) => decided(choice, control, group) });
+    Handful.dialog.open({ group, source, decide: (choice) => decided(choice, control, group, scope) });
   }
 
   // The dialog's frame is made, resting, when the pointer or focus first reaches a join
@@ -93,7 +135,7 @@
     if (!control || looked.has(control)) return;
     looked.add(control);
     const s = site();
-    if (!s || s.joinControl(control) !== control) return;
+    if (!s || s.joinControl(control, here()) !== control) return;
     Handful.dialog.prepare();
     window.removeEventListener("pointerover", onApproach, true);
     window.removeEventListener("focusin", onApproach, true);

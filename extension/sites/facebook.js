@@ -30,24 +30,32 @@
     return "other";
   }
 
+  // The group a link leads to, or null.
+  function groupOfHref(href) {
+    const match = GROUP_HREF.exec(href);
+    if (!match || NOT_GROUPS.has(match[1])) return null;
+    return { platform: "facebook", id: match[1], url: `https://www.facebook.com/groups/${match[1]}/` };
+  }
+
+  // The group a join control joins: its card's (search results, discover and suggestion
+  // cards), else the group whose page this is; named by the card, and on the group's own
+  // page by its heading. Null when neither says.
   function groupOf(control, url) {
-    const link = L.nearestLink(control, GROUP_HREF);
-    let id = null;
-    let name = null;
-    if (link) {
-      const match = GROUP_HREF.exec(link.href);
-      if (match && !NOT_GROUPS.has(match[1])) {
-        id = match[1];
-        name = L.cleanName(link.getAttribute("aria-label") || link.textContent);
-      }
-    }
-    if (!id) id = groupIdFromUrl(url);
-    if (!id) return null;
-    if (groupIdFromUrl(url) === id) {  // on the group's own page its heading names it
-      const heading = control.ownerDocument.querySelector("h1");
-      name = (heading && L.cleanName(heading.textContent)) || name;
-    }
-    return { platform: "facebook", id, name, url: `https://www.facebook.com/groups/${id}/` };
+    const card = L.cardOf(control, groupOfHref);
+    const here = groupAt(url);
+    const group = card ? card.group : here;
+    if (!group) return null;
+    let name = card ? card.name : null;
+    if (here && here.id === group.id) name = L.pageHeading(control.ownerDocument) || name;
+    return { ...group, name };
+  }
+
+  // The join control an event landed on, or null (see labels.joinControl).
+  function joinControl(target, url) {
+    return L.joinControl(target, (control) => {
+      const group = url ? groupOf(control, url) : null;
+      return group ? group.name : null;
+    });
   }
 
   // The group whose page this URL is, or null.
@@ -58,16 +66,12 @@
 
   // The groups a list page shows ("All groups you've joined"), each once.
   function listedGroups(doc) {
-    return L.groupsFromLinks(doc.querySelectorAll("[role=main] a[href], main a[href]"), (href) => {
-      const match = GROUP_HREF.exec(href);
-      if (!match || NOT_GROUPS.has(match[1])) return null;
-      return { platform: "facebook", id: match[1], url: `https://www.facebook.com/groups/${match[1]}/` };
-    });
+    return L.groupsFromLinks(doc.querySelectorAll("[role=main] a[href], main a[href]"), groupOfHref);
   }
 
   Handful.sites = Handful.sites || {};
   Handful.sites.facebook = {
-    platform: "facebook", matches, pageKind, groupIdFromUrl, groupAt, joinControl: L.joinControl, groupOf, listedGroups,
+    platform: "facebook", matches, pageKind, groupIdFromUrl, groupAt, joinControl, groupOf, listedGroups,
     listedTotal: L.totalInHeading,
   };
 })();

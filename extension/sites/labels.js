@@ -28,12 +28,20 @@
     "lid worden", "word lid", "lid worden van groep", "word lid van groep",
     "word lid van de groep", "deelnemen", "lidmaatschap aanvragen",
     "verzoek om lid te worden",
+    // Facebook communities; Vietnamese, Indonesian, Danish (field notes; unverified on the live sites)
+    "join community", "tham gia nhóm", "gabung ke grup", "deltag", "bliv medlem",
+    "anmod om at deltage", "anmod om at blive medlem",
   ]);
 
   // What a control says once the user is in, or has asked to be (the state after a join).
   const JOINED = new Set([
-    "joined", "member", "membre", "mitglied", "beigetreten", "miembro", "unido",
-    "membro", "iscritto", "lid", "aangesloten",
+    "joined", "joined group", "member", "membre", "mitglied", "beigetreten", "miembro", "unido",
+    "membro", "iscritto", "lid", "aangesloten", "đã tham gia", "bergabung", "medlem",
+  ]);
+  // What only a member's view of a group page shows (LinkedIn replaces the Join button with it).
+  const MEMBER_VIEW = new Set([
+    "start a post in this group", "start a post", "leave this group", "leave group",
+    "write something", "write something…", "joined group",
   ]);
   const REQUESTED = new Set([
     "requested", "pending", "cancel request", "request sent", "en attente",
@@ -41,6 +49,7 @@
     "solicitado", "pendiente", "cancelar solicitud", "solicitação enviada", "pendente",
     "cancelar solicitação", "richiesta inviata", "in attesa", "annulla richiesta",
     "aangevraagd", "in behandeling", "verzoek annuleren",
+    "requested to join", "withdraw request", "withdraw", "anmodet", "annuller anmodning",
   ]);
 
   // What the user's own contributions are submitted with, and reactions.
@@ -68,6 +77,22 @@
     return text.length > 80 ? "" : normalise(text);
   }
 
+  // Text as the user sees it: innerText leaves out what is not rendered (display: none,
+  // visually hidden spans); textContent where there is no layout (a detached node).
+  function visibleText(element) {
+    const text = element.isConnected && typeof element.innerText === "string" ? element.innerText : element.textContent;
+    return text || "";
+  }
+
+  // The control's accessible name: aria-labelledby, else aria-label, else title.
+  function accessibleName(element) {
+    if (!element.getAttribute) return "";
+    const ids = (element.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+    const doc = element.ownerDocument;
+    const labelled = doc ? ids.map((id) => (doc.getElementById(id) || {}).textContent || "").join(" ") : "";
+    return labelled.trim() || element.getAttribute("aria-label") || element.getAttribute("title") || "";
+  }
+
   const CONTROL = "button, a, [role=button], [role=link], input[type=submit], input[type=button]";
 
   // The control an event landed on (its target may be a span deep inside it).
@@ -77,10 +102,36 @@
     return node && node.closest ? node.closest(CONTROL) : null;
   }
 
+  // What follows a join label in a name like "Join Data Folk", or precedes it in "Data Folk
+  // beitreten": the candidates for the group's name ([] when the name holds no join label).
+  function namedAfterJoin(name) {
+    const rests = [];
+    for (const label of JOIN) {
+      if (name.length > label.length + 1) {
+        if (name.startsWith(`${label} `)) rests.push(name.slice(label.length + 1));
+        if (name.endsWith(` ${label}`)) rests.push(name.slice(0, -label.length - 1));
+      }
+    }
+    return rests;
+  }
+
   // The join control an event landed on, or null: the guard's whole cost on other clicks.
-  function joinControl(target) {
+  // A join when its visible text or its accessible name is a join label, or its accessible
+  // name is a join label with the group's own name (`nameNear(control)`, from the card or the
+  // group's page) before or after it. Never a part of a label: "Join event" is not a join.
+  function joinControl(target, nameNear) {
     const control = controlOf(target);
-    return control && JOIN.has(labelOf(control)) ? control : null;
+    if (!control) return null;
+    const shown = visibleText(control);
+    if (shown.length <= 80 && JOIN.has(normalise(shown))) return control;
+    const named = normalise(accessibleName(control));
+    if (!named) return null;
+    if (JOIN.has(named)) return control;
+    if (!nameNear || named.length > 400) return null;
+    const rests = namedAfterJoin(named);
+    if (!rests.length) return null;
+    const group = normalise(nameNear(control) || "");
+    return group && rests.includes(group) ? control : null;
   }
 
   function isJoinLabel(label) {
@@ -88,25 +139,70 @@
   }
 
   function stateOfLabel(label) {
-    if (JOINED.has(label)) return "joined";
+    if (JOINED.has(label) || MEMBER_VIEW.has(label)) return "joined";
     if (REQUESTED.has(label)) return "requested";
     if (JOIN.has(label)) return "can_join";
     return null;
   }
 
-  // The nearest group link around a control: walk up a few levels (a card, a row).
-  function nearestLink(control, pattern, levels = 8) {
+  // The card a control sits in: the nearest ancestor holding links to exactly one group (an
+  // image link and the name link of the same group count once). Its name: the first of those
+  // links with words (the image link before it has none), else the card's heading.
+  // `identify(href)` gives the group a link leads to, or null. Returns { group, name } or null.
+  function cardOf(control, identify, levels = 10) {
     let node = control;
     for (let i = 0; node && i < levels; i += 1, node = node.parentElement) {
-      // a card or a row, never the whole page: past these, any group link would do
-      if (node.matches && node.matches("body, html, main, [role=main], [role=feed]")) break;
-      if (node.matches && node.matches("a[href]") && pattern.test(node.href)) return node;
-      const links = node.querySelectorAll ? node.querySelectorAll("a[href]") : [];
+      if (node.matches("body, html, main, [role=main], [role=feed], [role=dialog]")) break;
+      const links = node.matches("a[href]") ? [node] : [...node.querySelectorAll("a[href]")];
+      const found = [];
       for (const link of links) {
-        if (pattern.test(link.href)) return link;
+        const group = identify(link.href);
+        if (group) found.push([link, group]);
       }
+      if (!found.length) continue;
+      if (new Set(found.map(([, group]) => group.id)).size > 1) return null; // past the card
+      let name = null;
+      for (const [link] of found) {
+        if (link.getAttribute("aria-hidden") === "true") continue;
+        name = cleanName(accessibleName(link) || visibleText(link));
+        if (name) break;
+      }
+      if (!name) {
+        const heading = node.querySelector("h1, h2, h3, h4, [role=heading]");
+        name = heading ? cleanName(visibleText(heading)) : null;
+      }
+      return { group: found[0][1], name, node };
     }
     return null;
+  }
+
+  // What a part of the page says of the user's standing in its group: "requested" (pending),
+  // "joined" (a member's view: "Joined", "Start a post in this group", "Leave this group"), or
+  // null. The whole words of a control or of an element without children, never a part of a
+  // sentence; only what is rendered.
+  const SAYS = `${CONTROL}, [role=menuitem], span, p, div, li, h1, h2, h3, h4`;
+  function standingOf(scope) {
+    if (!scope) return null;
+    let joined = false;
+    for (const node of [scope, ...scope.querySelectorAll(SAYS)]) {
+      if (node.childElementCount > 0 && !node.matches(`${CONTROL}, [role=menuitem]`)) continue;
+      for (const words of [node.textContent, accessibleName(node)]) {
+        if (!words || words.length > 60) continue;
+        const said = normalise(words);
+        const requested = REQUESTED.has(said);
+        if (!requested && !JOINED.has(said) && !MEMBER_VIEW.has(said)) continue;
+        if (node.checkVisibility && !node.checkVisibility()) continue;
+        if (requested) return "requested";
+        joined = true;
+      }
+    }
+    return joined ? "joined" : null;
+  }
+
+  // The name a group's own page shows in its heading.
+  function pageHeading(doc) {
+    const heading = doc.querySelector("main h1, [role=main] h1, .groups-header h1, h1.groups-entity__name, h1");
+    return heading ? cleanName(visibleText(heading)) : null;
   }
 
   function cleanName(text) {
@@ -155,7 +251,7 @@
   }
 
   Handful.labels = {
-    JOIN, JOINED, REQUESTED, contributionOf, normalise, labelOf, controlOf, joinControl, isJoinLabel, stateOfLabel,
-    nearestLink, cleanName, groupsFromLinks, totalInHeading,
+    JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
+    joinControl, isJoinLabel, stateOfLabel, standingOf, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
   };
 })();

@@ -30,27 +30,32 @@
     return "other";
   }
 
+  // The group a link leads to, or null.
+  function groupOfHref(href) {
+    if (!GROUP_HREF.test(href)) return null;
+    const id = groupIdFromUrl(new URL(href));
+    return id ? { platform: "linkedin", id, url: `https://www.linkedin.com/groups/${id}/` } : null;
+  }
+
+  // The group a join control joins: its card's (search results, discover and suggestion
+  // cards), else the group whose page this is; named by the card, and on the group's own
+  // page by its heading. Null when neither says.
   function groupOf(control, url) {
-    const link = L.nearestLink(control, GROUP_HREF);
-    let id = null;
-    let href = null;
-    let name = null;
-    if (link) {
-      const linkUrl = new URL(link.href);
-      id = groupIdFromUrl(linkUrl);
-      href = `https://www.linkedin.com/groups/${id}/`;
-      name = L.cleanName(link.getAttribute("aria-label") || link.textContent);
-    }
-    if (!id) {
-      id = groupIdFromUrl(url);
-      if (!id) return null;
-      href = `https://www.linkedin.com/groups/${id}/`;
-    }
-    if (groupIdFromUrl(url) === id) {  // on the group's own page its heading names it
-      const heading = control.ownerDocument.querySelector("h1");
-      name = (heading && L.cleanName(heading.textContent)) || name;
-    }
-    return { platform: "linkedin", id, name, url: href };
+    const card = L.cardOf(control, groupOfHref);
+    const here = groupAt(url);
+    const group = card ? card.group : here;
+    if (!group) return null;
+    let name = card ? card.name : null;
+    if (here && here.id === group.id) name = L.pageHeading(control.ownerDocument) || name;
+    return { ...group, name };
+  }
+
+  // The join control an event landed on, or null (see labels.joinControl).
+  function joinControl(target, url) {
+    return L.joinControl(target, (control) => {
+      const group = url ? groupOf(control, url) : null;
+      return group ? group.name : null;
+    });
   }
 
   // The group whose page this URL is, or null.
@@ -61,16 +66,12 @@
 
   // The groups a list page shows (the user's own groups page), each once.
   function listedGroups(doc) {
-    return L.groupsFromLinks(doc.querySelectorAll("main a[href], [role=main] a[href]"), (href) => {
-      if (!GROUP_HREF.test(href)) return null;
-      const id = groupIdFromUrl(new URL(href));
-      return id ? { platform: "linkedin", id, url: `https://www.linkedin.com/groups/${id}/` } : null;
-    });
+    return L.groupsFromLinks(doc.querySelectorAll("main a[href], [role=main] a[href]"), groupOfHref);
   }
 
   Handful.sites = Handful.sites || {};
   Handful.sites.linkedin = {
-    platform: "linkedin", matches, pageKind, groupIdFromUrl, groupAt, joinControl: L.joinControl, groupOf, listedGroups,
+    platform: "linkedin", matches, pageKind, groupIdFromUrl, groupAt, joinControl, groupOf, listedGroups,
     listedTotal: L.totalInHeading,
   };
 })();

@@ -124,6 +124,15 @@ class ReviewDecision(_GroupEvent, frozen=True, kw_only=True, tag="review_decisio
     note: Note | None = None
 
 
+class JoinUnguarded(_Event, frozen=True, kw_only=True, tag="join_unguarded"):
+    """A join control the guard let through because it could not tell which group it joins:
+    the site, the kind of page and the control's label (no page content beyond that)."""
+
+    platform: Platform
+    source: SmallText | None = None
+    label: Annotated[str, Meta(max_length=80)] = ""
+
+
 class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed"):
     key: SettingKey
     value: int | float | bool | str
@@ -132,13 +141,13 @@ class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed")
 Event = (
     GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
     | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
-    | SettingsChanged
+    | SettingsChanged | JoinUnguarded
 )
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
                 JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
-                SettingsChanged)
+                SettingsChanged, JoinUnguarded)
 }
 
 # The limits each setting accepts, and its default.

@@ -42,7 +42,7 @@ def dump(state: State) -> bytes:
         "groups": groups,
         "settings": state.settings,
         "score": [score.intercepted, score.declined, score.deferred, score.justified,
-                  score.joined, score.left, score.attempts_by_week],
+                  score.joined, score.left, score.attempts_by_week, score.unguarded],
         "events": state.events, "first_ts": state.first_ts, "last_review": state.last_review,
         "last_snooze": state.last_snooze,
     })
@@ -69,8 +69,8 @@ def load(data: bytes) -> State:
                                  for day, counts in days.items()})
         for key, value in doc["settings"].items():
             state.settings[key] = (_order(value[0]), int(value[1]))
-        i, d, f, j, joined, left, weeks = doc["score"]
-        state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks))
+        i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11
+        state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks), more[0] if more else 0)
         return state
     except (KeyError, TypeError, ValueError, msgspec.DecodeError) as error:
         raise ValueError(f"not a checkpoint this version reads ({error})") from None

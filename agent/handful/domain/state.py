@@ -25,6 +25,7 @@ from handful.domain.events import (
     JoinIntercepted,
     JoinJustified,
     JoinRequested,
+    JoinUnguarded,
     Left,
     MembershipImported,
     ReviewDecision,
@@ -167,6 +168,7 @@ class Scoreboard:
     joined: int = 0
     left: int = 0
     attempts_by_week: dict[str, int] = field(default_factory=dict)
+    unguarded: int = 0   # join controls let through without a group (the guard was unsure)
 
     def merge(self, other: Scoreboard) -> None:
         self.intercepted += other.intercepted
@@ -175,6 +177,7 @@ class Scoreboard:
         self.justified += other.justified
         self.joined += other.joined
         self.left += other.left
+        self.unguarded += other.unguarded
         for week, n in other.attempts_by_week.items():
             self.attempts_by_week[week] = self.attempts_by_week.get(week, 0) + n
 
@@ -189,6 +192,7 @@ class Scoreboard:
             "joined": self.joined,
             "left": self.left,
             "attempts_by_week": dict(sorted(self.attempts_by_week.items())),
+            "unguarded": self.unguarded,
         }
 
 
@@ -218,6 +222,9 @@ class State:
             order = (ts, event.device, event.id)
             self.settings[event.key] = _later(  # type: ignore[assignment]
                 self.settings.get(event.key), (order, int(event.value)))
+            return
+        if isinstance(event, JoinUnguarded):
+            self.score.unguarded += 1
             return
         group = event.group
         key = group.platform + ":" + group.id
