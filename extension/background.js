@@ -348,14 +348,37 @@ chrome.runtime.onConnect.addListener((activity) => {
   });
 });
 
+// The guard's sight: whether the extension may still read each site (Firefox lets users
+// take host access away). A change is reported to the agent once, like a page it could not
+// read, so `handful doctor` and the popup can say so.
+const SITES = { linkedin: ["https://www.linkedin.com/*"], facebook: ["https://*.facebook.com/*"] };
+function checkAccess() {
+  return serial(async () => {
+    const { access = {} } = await chrome.storage.local.get("access");
+    const changed = [];
+    for (const [platform, origins] of Object.entries(SITES)) {
+      const allowed = await chrome.permissions.contains({ origins });
+      if (access[platform] === undefined ? !allowed : access[platform] !== allowed) changed.push([platform, allowed]);
+      access[platform] = allowed;
+    }
+    await chrome.storage.local.set({ access });
+    return changed;
+  }).then((changed) => Promise.all(changed.map(([platform, allowed]) => queueEvent("guard_blind", {
+    id: crypto.randomUUID(), ts: new Date().toISOString(), platform,
+    reason: allowed ? "permission_back" : "no_permission" }))));
+}
+chrome.permissions.onRemoved.addListener(() => { checkAccess(); });
+chrome.permissions.onAdded.addListener(() => { checkAccess(); });
+
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === "flush") flush();
   if (alarm.name.startsWith("remind:")) settleReminder(alarm.name.slice("remind:".length), true);
 });
 chrome.alarms.create("flush", { periodInMinutes: 1 });
-chrome.runtime.onStartup.addListener(() => { flush(); updateBadge(); });
+chrome.runtime.onStartup.addListener(() => { flush(); updateBadge(); checkAccess(); });
 chrome.runtime.onInstalled.addListener((details) => {
   flush();
+  checkAccess();
   updateBadge();
   // A new user is walked through connecting the agent and reading their group lists.
   if (details.reason === "install") chrome.tabs.create({ url: chrome.runtime.getURL("welcome/welcome.html") });

@@ -50,6 +50,9 @@ ROUTES = {
     ("www.linkedin.com", "/groups/777002/"): "real/linkedin-group-request.html",
     ("www.facebook.com", "/search/groups/"): "real/facebook-search.html",
     ("www.facebook.com", "/groups/answers.first/"): "real/facebook-group-anyway.html",
+    **{("www.linkedin.com", f"/groups/88800{n}/"): "real/linkedin-group-unknown.html"
+       for n in range(1, 6)},
+    ("www.linkedin.com", "/groups/888009/"): "real/linkedin-group-unavailable.html",
 }
 # Response headers of some fixtures: the hostile page allows frames of its own origin only,
 # as a site's Content-Security-Policy may.

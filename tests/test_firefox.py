@@ -209,3 +209,46 @@ def test_a_hostile_page_in_firefox_can_neither_read_nor_drive_the_dialog(firefox
         "join_intercepted", "join_declined"]
     assert firefox.page("heard.length") == 0
     assert firefox.page("joinClicks") == 0
+
+
+def test_real_site_variants_in_firefox(firefox: Firefox) -> None:
+    """Rebuilt real markup (tests/fixtures/sites/real/): a Join named only by its
+    aria-label with the group's name, LinkedIn's replaced button, Facebook's own "Join group
+    as" step completing with one dialog, a Join with no group passing with a report."""
+    from marionette_driver.by import By
+
+    def of_type(kind: str) -> list[dict[str, Any]]:
+        return [e for e in firefox.events() if e["type"] == kind]
+
+    def justify(give: str, get: str) -> None:
+        firefox.dialog()
+        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
+        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
+        firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]").click()
+        firefox.dialog_gone()
+
+    firefox.home.ok("config", "set", "guard.delay_seconds", "0")
+    firefox.open("/groups/discover/")
+    firefox.m.find_element(By.CSS_SELECTOR, "#card-join-us button").click()  # an icon
+    firefox.dialog()
+    assert firefox.m.find_element(By.CSS_SELECTOR, "h2").text == "Join Join us?"
+    firefox.m.find_element(By.CSS_SELECTOR, "[data-action=decline]").click()
+    firefox.dialog_gone()
+    firefox.m.find_element(By.CSS_SELECTOR, "#card-request button").click()
+    justify("Examples", "Peers")
+    firefox.until(lambda: of_type("join_requested"))
+    [requested] = of_type("join_requested")
+    assert requested["group"]["id"] == "9102"
+    assert [e["group"]["name"] for e in of_type("join_declined")] == ["Join us"]
+
+    firefox.open("/search/groups/?q=makers", host="www.facebook.com")
+    firefox.m.find_element(By.CSS_SELECTOR, "#card-as [role=button]").click()
+    justify("Launch notes", "Founders to ask")
+    firefox.until(lambda: firefox.m.find_elements(By.CSS_SELECTOR, "[role=dialog] .go"))
+    firefox.m.find_element(By.CSS_SELECTOR, "[role=dialog] .go").click()
+    firefox.until(lambda: of_type("joined"))
+    firefox.m.find_element(By.ID, "orphan").click()
+    firefox.until(lambda: of_type("join_unguarded"))
+    assert firefox.page("steps") == ["card-as:join", "card-as:confirmed", "orphan"]
+    assert [e["group"]["name"] for e in of_type("joined")] == ["Indie Founders Circle"]
+    assert len(of_type("join_intercepted")) == 3  # one dialog per join, none for the second step

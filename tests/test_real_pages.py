@@ -7,6 +7,7 @@ whose group cannot be found passing with a report instead of being swallowed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.browser import DIALOG, Browser, dialog_gone, open_dialog
@@ -171,3 +172,33 @@ def test_a_facebook_group_page_asks_once_and_names_the_group_from_its_heading(
     assert joined["group"] == {"platform": "facebook", "id": "answers.first",
                                "name": "Answers First",
                                "url": "https://www.facebook.com/groups/answers.first/"}
+
+
+def test_the_guard_notices_when_it_cannot_read_a_sites_group_pages(browser: Browser) -> None:
+    from tests.test_popup_browser import popup_for
+
+    gone = browser.page("https://www.linkedin.com/groups/888009/")  # rightly no join control
+    pages = [browser.page(f"https://www.linkedin.com/groups/88800{n}/") for n in range(1, 5)]
+    events = browser.wait_for_events(
+        lambda evs: len(of_type(evs, "guard_blind")) >= 4, timeout=40)
+    blind = of_type(events, "guard_blind")
+    assert {(e["platform"], e["source"], e["reason"]) for e in blind} == {
+        ("linkedin", "group", "unread")}
+    assert all("group" not in e for e in blind)  # no page content kept: not even the group
+    sight = browser.status()["sight"]
+    assert sight["linkedin"]["unread_7d"] == 4 and sight["linkedin"]["blind"] is True
+    assert sight["facebook"]["blind"] is False
+    [problem] = sight["problems"]
+    assert problem.startswith("Handful could not read 4 LinkedIn group pages in the last 7 days")
+
+    popup = popup_for(browser, "https://www.linkedin.com/groups/888001/")
+    popup.wait_for_selector("#sight", state="visible")
+    assert popup.inner_text("#sight").startswith("Handful could not read 4 LinkedIn group pages")
+    doctor = json.loads(browser.home.run("doctor", "--json").out)
+    [guard] = [f for f in doctor["findings"] if f["check"] == "guard"]
+    assert not guard["ok"] and "4 LinkedIn group pages" in guard["detail"]
+    assert guard["fix"]
+    gone.wait_for_timeout(1000)
+    assert len(of_type(browser.events(), "guard_blind")) == 4  # the unavailable page: none
+    for page in pages:
+        page.close()

@@ -3,6 +3,8 @@
 // removed); a member's view of a group you asked to join means the request was approved
 // (LinkedIn: days later); a pending state after a justified join means it was requested.
 // Each recorded once per visit. Runs only on group pages, a few times while the page renders.
+// And the guard's sight: a group page that, 5 s after it settled, says none of these and is
+// not a page without a join control is reported (the site and the kind of page only).
 "use strict";
 (() => {
   const Handful = globalThis.Handful;
@@ -10,6 +12,10 @@
   const LOOKS_MS = [1500, 4000, 9000]; // buttons render late; look again, then stop
   let page = null;      // the group page being looked at ("platform:id")
   let settled = false;  // answered for this page: no more looking
+  let sight = null;     // the watch for the page settling, on the current group page
+  const QUIET_MS = 1000;   // no change in the page for this long: it has settled
+  const SIGHT_MS = 5000;   // then this long before the guard's sight is judged
+  const GIVE_UP_MS = 30_000; // a page that never settles is not judged
 
   function here() {
     const url = new URL(location.href);
@@ -55,13 +61,53 @@
       group: { ...group, name } } }).catch(() => undefined);
   }
 
+  // Once the page has settled, and 5 s more: can the guard read it?
+  function watchSight(key) {
+    if (sight) sight.stop();
+    let quiet = null;
+    let judge = null;
+    const observer = new MutationObserver(() => {
+      clearTimeout(quiet);
+      quiet = setTimeout(settle, QUIET_MS);
+    });
+    const giveUp = setTimeout(() => stop(), GIVE_UP_MS);
+    function stop() {
+      observer.disconnect();
+      clearTimeout(quiet);
+      clearTimeout(giveUp);
+      clearTimeout(judge);
+    }
+    function settle() {
+      observer.disconnect();
+      clearTimeout(giveUp);
+      judge = setTimeout(() => judgeSight(key), SIGHT_MS);
+    }
+    observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+    quiet = setTimeout(settle, QUIET_MS);
+    sight = { stop };
+  }
+
+  function judgeSight(key) {
+    const found = here();
+    if (!found || key !== page) return;
+    const { site, url, group } = found;
+    if (pageSays(site, url, group) || Handful.labels.withoutJoin(document.body)) return;
+    chrome.runtime.sendMessage({ kind: "event", type: "guard_blind", event: {
+      id: crypto.randomUUID(), ts: new Date().toISOString(), platform: group.platform,
+      source: site.pageKind(url), reason: "unread" } }).catch(() => undefined);
+  }
+
   function onUrl() {
     const found = here();
     const key = found ? `${found.group.platform}:${found.group.id}` : null;
     if (key === page) return;
     page = key;
     settled = false;
-    if (key) for (const ms of LOOKS_MS) setTimeout(look, ms);
+    if (sight) sight.stop();
+    sight = null;
+    if (!key) return;
+    for (const ms of LOOKS_MS) setTimeout(look, ms);
+    watchSight(key);
   }
 
   setInterval(onUrl, 1000); // in-page navigation (content scripts cannot see pushState)

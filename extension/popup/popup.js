@@ -53,6 +53,10 @@
       $("paused").hidden = false;
       $("paused").textContent = `The join guard is paused until ${new Date(status.guard.paused_until).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
     }
+    // The guard's sight: pages it could not read, a site it may no longer reach.
+    const problems = (status.sight && status.sight.problems) || [];
+    $("sight").hidden = problems.length === 0;
+    $("sight").textContent = problems.join(" ");
     $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
   }
 

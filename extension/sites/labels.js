@@ -199,6 +199,24 @@
     return joined ? "joined" : null;
   }
 
+  // Pages of a group that rightly show no join control: not available, rate-limited,
+  // signed out (a guest view asks to sign in), an admin's tools.
+  const NO_JOIN_PAGE = new Set([
+    "this content isn't available right now", "this content isn't available", "content isn't available",
+    "this page isn't available", "this page isn't available right now", "you're temporarily blocked",
+    "too many requests", "something went wrong", "page not found", "this group is no longer available",
+    "admin tools", "admin home", "manage group", "sign in", "sign in to join", "log in", "log into facebook",
+  ]);
+  function withoutJoin(scope) {
+    if (!scope) return false;
+    for (const node of [scope, ...scope.querySelectorAll(SAYS)]) {
+      if (node.childElementCount > 0 && !node.matches(`${CONTROL}, [role=menuitem]`)) continue;
+      const words = node.textContent;
+      if (words && words.length <= 60 && NO_JOIN_PAGE.has(normalise(words).replace(/’/g, "'"))) return true;
+    }
+    return false;
+  }
+
   // The name a group's own page shows in its heading.
   function pageHeading(doc) {
     const heading = doc.querySelector("main h1, [role=main] h1, .groups-header h1, h1.groups-entity__name, h1");
@@ -252,6 +270,6 @@
 
   Handful.labels = {
     JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
-    joinControl, isJoinLabel, stateOfLabel, standingOf, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
+    joinControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
   };
 })();

@@ -251,6 +251,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"Networking fast until {doc['fast']['ends_at'][:10]}")
     if doc["guard"]["paused"]:
         print(f"The guard is paused until {doc['guard']['paused_until'][11:16]} UTC")
+    for problem in doc["sight"]["problems"]:
+        print(problem)
     print(f"Events: {doc['events']}  Data: {doc['data']}")
     return 0
 

@@ -133,6 +133,16 @@ class JoinUnguarded(_Event, frozen=True, kw_only=True, tag="join_unguarded"):
     label: Annotated[str, Meta(max_length=80)] = ""
 
 
+class GuardBlind(_Event, frozen=True, kw_only=True, tag="guard_blind"):
+    """The guard could not read a page: a group page with neither a join control nor a
+    member's or pending state it knows ("unread"; the site's markup may have changed), or
+    the extension lost (or got back) its access to the site. No page content is kept."""
+
+    platform: Platform
+    reason: Literal["unread", "no_permission", "permission_back"]
+    source: SmallText | None = None
+
+
 class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed"):
     key: SettingKey
     value: int | float | bool | str
@@ -141,13 +151,13 @@ class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed")
 Event = (
     GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
     | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
-    | SettingsChanged | JoinUnguarded
+    | SettingsChanged | JoinUnguarded | GuardBlind
 )
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
                 JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
-                SettingsChanged, JoinUnguarded)
+                SettingsChanged, JoinUnguarded, GuardBlind)
 }
 
 # The limits each setting accepts, and its default.

@@ -45,6 +45,7 @@ def dump(state: State) -> bytes:
                   score.joined, score.left, score.attempts_by_week, score.unguarded],
         "events": state.events, "first_ts": state.first_ts, "last_review": state.last_review,
         "last_snooze": state.last_snooze,
+        "unread": state.unread, "access": state.access,
     })
 
 
@@ -71,6 +72,10 @@ def load(data: bytes) -> State:
             state.settings[key] = (_order(value[0]), int(value[1]))
         i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11
         state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks), more[0] if more else 0)
+        for platform, days in doc.get("unread", {}).items():  # the guard's sight: issue 11
+            state.unread[platform] = {int(day): int(n) for day, n in days.items()}
+        for platform, value in doc.get("access", {}).items():
+            state.access[platform] = (_order(value[0]), bool(value[1]))
         return state
     except (KeyError, TypeError, ValueError, msgspec.DecodeError) as error:
         raise ValueError(f"not a checkpoint this version reads ({error})") from None

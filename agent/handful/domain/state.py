@@ -19,6 +19,7 @@ from handful.domain.events import (
     Event,
     Group,
     GroupSeen,
+    GuardBlind,
     JoinDeclined,
     JoinDeferred,
     Joined,
@@ -210,6 +211,10 @@ class State:
     first_ts: str | None = None
     last_review: str | None = None   # the latest keep / deepen / leave decision
     last_snooze: str | None = None   # the latest "ask me again later"
+    # The guard's sight, per platform: group pages it could not read, per day ordinal, and
+    # whether the extension can reach the site (the latest report).
+    unread: dict[str, dict[int, int]] = field(default_factory=dict)
+    access: dict[str, tuple[OrderKey, bool]] = field(default_factory=dict)
 
     # -- the fold -------------------------------------------------------------------------
 
@@ -225,6 +230,16 @@ class State:
             return
         if isinstance(event, JoinUnguarded):
             self.score.unguarded += 1
+            return
+        if isinstance(event, GuardBlind):
+            if event.reason == "unread":
+                days = self.unread.setdefault(event.platform, {})
+                day = day_of(ts)
+                days[day] = days.get(day, 0) + 1
+            else:
+                self.access[event.platform] = _later(  # type: ignore[assignment]
+                    self.access.get(event.platform),
+                    ((ts, event.device, event.id), event.reason == "permission_back"))
             return
         group = event.group
         key = group.platform + ":" + group.id
@@ -314,6 +329,12 @@ class State:
         if other.last_snooze is not None and (
                 self.last_snooze is None or other.last_snooze > self.last_snooze):
             self.last_snooze = other.last_snooze
+        for platform, days in other.unread.items():
+            mine_days = self.unread.setdefault(platform, {})
+            for day, n in days.items():
+                mine_days[day] = mine_days.get(day, 0) + n
+        for platform, value in other.access.items():
+            self.access[platform] = _later(self.access.get(platform), value)  # type: ignore[assignment]
 
     # -- questions asked of the state -------------------------------------------------------
 

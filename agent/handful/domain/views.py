@@ -10,7 +10,7 @@ import msgspec
 from handful.clock import iso
 from handful.domain.events import FAST_DAYS
 from handful.domain.review import scoreboard
-from handful.domain.state import WINDOWS, GroupState, State
+from handful.domain.state import FIGURES, WINDOWS, GroupState, State
 
 
 def group_view(gs: GroupState, now: datetime) -> dict[str, Any]:
@@ -68,7 +68,49 @@ def status_view(state: State, now: datetime) -> dict[str, Any]:
                                                          "review.interval_days")},
         "guard": guard_view(state, now),
         "fast": fast_view(state, now),
+        "sight": sight_view(state, now),
     }
+
+
+SIGHT_DAYS = 7        # the window the guard's sight is judged over
+SIGHT_MIN_UNREAD = 3  # more unread group pages than this, and at least half of them
+PLATFORM_NAMES = {"linkedin": "LinkedIn", "facebook": "Facebook"}
+
+
+def sight_view(state: State, now: datetime) -> dict[str, Any]:
+    """Whether the guard still reads each site: group pages it could not read in the last
+    7 days against the group pages visited, and whether the extension can reach the site;
+    `problems` says what is wrong in a sentence, with what to do."""
+    today = now.date().toordinal()
+    first = today - SIGHT_DAYS + 1
+    visits = {"linkedin": 0, "facebook": 0}
+    slot = FIGURES.index("visits")
+    for gs in state.groups.values():
+        for day, counts in gs.days.items():
+            if first <= day <= today and gs.platform in visits:
+                visits[gs.platform] += int(counts[slot])
+    sites: dict[str, Any] = {}
+    problems: list[str] = []
+    for platform, name in PLATFORM_NAMES.items():
+        unread = sum(n for day, n in state.unread.get(platform, {}).items()
+                     if first <= day <= today)
+        pages = max(visits[platform], unread)
+        blind = unread > SIGHT_MIN_UNREAD and unread * 2 >= pages
+        access = state.access.get(platform)
+        reachable = access is None or access[1]
+        sites[platform] = {"unread_7d": unread, "pages_7d": pages, "blind": blind,
+                           "access": reachable}
+        if blind:
+            problems.append(
+                f"Handful could not read {unread} {name} group pages in the last {SIGHT_DAYS} "
+                f"days: the site may have changed, and joins there may go unguarded until "
+                f"Handful is updated for its new pages (update the extension; the sites' own "
+                f"join requests are still recorded when you justify a join).")
+        if not reachable:
+            problems.append(
+                f"Handful's extension may not read {name} pages (its access to the site was "
+                f"taken away): allow it again in the browser's add-on settings.")
+    return {**sites, "problems": problems}
 
 
 def guard_view(state: State, now: datetime) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def examine(installer: Installer, paths: Paths) -> list[Finding]:
         findings.append(Finding("browsers", False, "no browser with a Handful host was found",
                                 "handful install --browser chromium (or chrome, firefox…)"))
     findings.append(_agent(paths))
+    findings.extend(_sight(paths))
     findings.extend(_store(paths))
     findings.append(_autostart(installer))
     return findings
@@ -143,6 +144,27 @@ def _agent(paths: Paths) -> Finding:
     log = paths.runtime / "agent.log"
     return Finding("agent", False, "the agent does not answer", "handful start"
                    + (f" (its log: {log})" if log.exists() else ""))
+
+
+def _sight(paths: Paths) -> list[Finding]:
+    """Whether the guard still reads the sites, as the agent has been told (nothing to say
+    when the agent does not answer: its own finding says that)."""
+    client = AgentClient(paths.runtime, timeout=5)
+    try:
+        reply = client.send({"id": "doctor", "type": "status"})
+    except HandfulError:
+        return []
+    finally:
+        client.close()
+    sight = reply.get("result", {}).get("sight") if reply.get("ok") else None
+    if not isinstance(sight, dict):
+        return []
+    problems = [p for p in sight.get("problems", []) if isinstance(p, str)]
+    if not problems:
+        return [Finding("guard", True, "the guard reads LinkedIn's and Facebook's pages")]
+    return [Finding("guard", False, problem.split(": ", 1)[0],
+                    problem.split(": ", 1)[1] if ": " in problem else None)
+            for problem in problems]
 
 
 def _store(paths: Paths) -> list[Finding]:
