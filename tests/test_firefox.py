@@ -45,7 +45,8 @@ class Firefox:
             'user_pref("app.update.enabled", false);\n'
             'user_pref("browser.shell.checkDefaultBrowser", false);\n')
         self.proc = subprocess.Popen(
-            [FIREFOX, "--headless", "--marionette", "--no-remote", "-profile", str(profile)],
+            [FIREFOX, "--headless", "--marionette", "-remote-allow-system-access", "--no-remote",
+             "-profile", str(profile)],
             env=home.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.m = Marionette(host="127.0.0.1", port=port, startup_timeout=60)
         self.m.start_session(capabilities={"acceptInsecureCerts": True})
@@ -252,3 +253,43 @@ def test_real_site_variants_in_firefox(firefox: Firefox) -> None:
     assert firefox.page("steps") == ["card-as:join", "card-as:confirmed", "orphan"]
     assert [e["group"]["name"] for e in of_type("joined")] == ["Indie Founders Circle"]
     assert len(of_type("join_intercepted")) == 3  # one dialog per join, none for the second step
+
+
+ACCESS = """const [change, resolve] = arguments;
+  const { ExtensionPermissions } = ChromeUtils.importESModule(
+    "resource://gre/modules/ExtensionPermissions.sys.mjs");
+  const policy = WebExtensionPolicy.getByID("handful@handful.app");
+  ExtensionPermissions[change]("handful@handful.app",
+    { permissions: [], origins: ["https://*.facebook.com/*"] }, policy.extension)
+    .then(() => resolve("done"), (error) => resolve(String(error)));"""
+
+
+def test_host_access_taken_away_in_firefox_is_reported(firefox: Firefox) -> None:
+    """Firefox lets users take an add-on's access to a site away (the add-on's Permissions
+    panel, which makes the same privileged call as this test): Handful says so in `status`
+    and `doctor`, and stops saying it once access is given back."""
+
+    def sight() -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(firefox.home.ok("status", "--json"))["sight"]
+        return found
+
+    firefox.open("/groups/12345/")  # the extension is running and the agent answers
+    firefox.until(lambda: json.loads(firefox.home.ok("status", "--json"))["agent"]["running"])
+    assert sight()["problems"] == []
+    with firefox.m.using_context("chrome"):
+        assert firefox.m.execute_async_script(ACCESS, script_args=["remove"]) == "done"
+    firefox.until(lambda: not sight()["facebook"]["access"])
+    assert sight()["problems"] == [
+        "Handful's extension may not read Facebook pages (its access to the site was taken "
+        "away): allow it again in the browser's add-on settings."]
+    doctor = json.loads(firefox.home.run("doctor", "--json").out)
+    [guard] = [f for f in doctor["findings"] if f["check"] == "guard"]
+    assert not guard["ok"] and "may not read Facebook pages" in guard["detail"]
+    assert sight()["linkedin"]["access"] is True
+
+    with firefox.m.using_context("chrome"):
+        assert firefox.m.execute_async_script(ACCESS, script_args=["add"]) == "done"
+    firefox.until(lambda: sight()["facebook"]["access"])
+    assert sight()["problems"] == []
+    reasons = [e["reason"] for e in firefox.events() if e["type"] == "guard_blind"]
+    assert reasons == ["no_permission", "permission_back"]
