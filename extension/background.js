@@ -298,6 +298,38 @@ function dialogRelay(message, sender) {
   return chrome.tabs.sendMessage(sender.tab.id, relayed, { frameId: 0 }).then((answer) => answer || null, () => null);
 }
 
+// Join buttons the user taught Handful (content/teach.js): kept in storage.local, at most
+// MAX_RULES, each once; the guard reads them from there.
+const MAX_RULES = 50;
+const RULE_FIELDS = ["platform", "tag", "role", "name", "text"];
+function ruleKey(rule) {
+  return JSON.stringify(RULE_FIELDS.map((field) => rule[field] ?? null));
+}
+function validRule(rule) {
+  return rule && typeof rule === "object" && ["linkedin", "facebook"].includes(rule.platform)
+    && typeof rule.tag === "string" && /^[a-z][a-z0-9-]{0,40}$/.test(rule.tag)
+    && (rule.role === null || (typeof rule.role === "string" && rule.role.length <= 40))
+    && typeof rule.name === "string" && rule.name.length <= 200
+    && typeof rule.text === "string" && rule.text.length <= 80 && Boolean(rule.name || rule.text);
+}
+function addRule(rule) {
+  if (!validRule(rule)) return Promise.resolve({ added: false });
+  const clean = Object.fromEntries(RULE_FIELDS.map((field) => [field, rule[field] ?? null]));
+  return serial(async () => {
+    const { rules = [] } = await chrome.storage.local.get("rules");
+    if (rules.some((known) => ruleKey(known) === ruleKey(clean))) return { added: false };
+    await chrome.storage.local.set({ rules: [...rules, { ...clean, at: new Date().toISOString() }].slice(-MAX_RULES) });
+    return { added: true };
+  });
+}
+function removeRule(key) {
+  return serial(async () => {
+    const { rules = [] } = await chrome.storage.local.get("rules");
+    await chrome.storage.local.set({ rules: rules.filter((rule) => ruleKey(rule) !== key) });
+    return { removed: true };
+  });
+}
+
 const HANDLERS = {
   event: (message) => queueEvent(message.type, message.event),
   import: ({ batch, source, groups }) =>
@@ -316,6 +348,9 @@ const HANDLERS = {
   flush: () => flush().then(() => ({ done: true })),
   list_complete: (message) => listComplete(message.platform, message.ids || [], message.names || []),
   dialog_relay: (message, sender) => dialogRelay(message, sender),
+  rule_add: (message) => addRule(message.rule),
+  rule_remove: (message) => removeRule(String(message.key)),
+  rules: () => chrome.storage.local.get("rules").then(({ rules = [] }) => rules.map((rule) => ({ ...rule, key: ruleKey(rule) }))),
 };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
@@ -368,6 +403,21 @@ function checkAccess() {
     reason: allowed ? "permission_back" : "no_permission" }))));
 }
 chrome.permissions.onRemoved.addListener(() => { checkAccess(); });
+
+// The context menu's "this is a join button", on the two sites only.
+const TEACH_MENU = "handful-teach";
+function createMenu() {
+  chrome.contextMenus.removeAll(() => {
+    chrome.contextMenus.create({ id: TEACH_MENU, title: "Handful: this is a join button", contexts: ["all"],
+      documentUrlPatterns: ["https://www.linkedin.com/*", "https://*.facebook.com/*"] });
+  });
+}
+function teachFromMenu(info, tab) {
+  if (info.menuItemId !== TEACH_MENU || !tab) return Promise.resolve(null);
+  return chrome.tabs.sendMessage(tab.id, { kind: "teach_here", targetElementId: info.targetElementId ?? null },
+    { frameId: info.frameId || 0 }).catch(() => null);
+}
+chrome.contextMenus.onClicked.addListener((info, tab) => { teachFromMenu(info, tab); });
 chrome.permissions.onAdded.addListener(() => { checkAccess(); });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
@@ -379,6 +429,7 @@ chrome.runtime.onStartup.addListener(() => { flush(); updateBadge(); checkAccess
 chrome.runtime.onInstalled.addListener((details) => {
   flush();
   checkAccess();
+  createMenu();
   updateBadge();
   // A new user is walked through connecting the agent and reading their group lists.
   if (details.reason === "install") chrome.tabs.create({ url: chrome.runtime.getURL("welcome/welcome.html") });

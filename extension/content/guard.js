@@ -12,12 +12,17 @@
   let allowed = null;       // { control, until }
   let followUp = null;      // { until, before: the page's dialogs when the join went through }
   let pausedUntil = 0;      // the tray's "pause the guard for an hour"
+  let rules = [];            // join buttons the user taught Handful (content/teach.js)
   function noteCache(cache) {
     pausedUntil = (cache && cache.pausedUntil) || 0;
   }
-  chrome.storage.local.get("cache").then(({ cache }) => noteCache(cache), () => undefined);
+  chrome.storage.local.get(["cache", "rules"]).then((found) => {
+    noteCache(found.cache);
+    rules = found.rules || [];
+  }, () => undefined);
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === "local" && changes.cache) noteCache(changes.cache.newValue);
+    if (area === "local" && changes.rules) rules = changes.rules.newValue || [];
   });
 
   function here() {
@@ -98,7 +103,7 @@
     const s = site();
     if (!s) return;
     const url = here();
-    const control = s.joinControl(event.target, url);
+    const control = s.joinControl(event.target, url, rules);
     if (!control) return;
     if (Date.now() < pausedUntil) return; // paused by the user: the click goes through
     const open = Handful.dialog.isOpen();
@@ -131,11 +136,11 @@
   const looked = new WeakSet();
   function onApproach(event) {
     if (!event.isTrusted) return;
-    const control = Handful.labels.controlOf(event.target);
+    const s = site();
+    const control = Handful.labels.controlOf(event.target) || (s && s.joinControl(event.target, here(), rules));
     if (!control || looked.has(control)) return;
     looked.add(control);
-    const s = site();
-    if (!s || s.joinControl(control, here()) !== control) return;
+    if (!s || s.joinControl(control, here(), rules) !== control) return;
     Handful.dialog.prepare();
     window.removeEventListener("pointerover", onApproach, true);
     window.removeEventListener("focusin", onApproach, true);

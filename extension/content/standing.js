@@ -9,6 +9,11 @@
 (() => {
   const Handful = globalThis.Handful;
   const CONTROLS = "button, a, [role=button]";
+  let rules = [];       // join buttons the user taught Handful
+  chrome.storage.local.get("rules").then((found) => { rules = found.rules || []; }, () => undefined);
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === "local" && changes.rules) rules = changes.rules.newValue || [];
+  });
   const LOOKS_MS = [1500, 4000, 9000]; // buttons render late; look again, then stop
   let page = null;      // the group page being looked at ("platform:id")
   let settled = false;  // answered for this page: no more looking
@@ -28,8 +33,9 @@
   // What this group's page says: "offered" (a Join for this very group), "joined", or
   // "requested"; null while it says none of these.
   function pageSays(site, url, group) {
-    const offered = [...document.querySelectorAll(CONTROLS)].some((control) => {
-      if (!site.joinControl(control, url)) return false;
+    const taught = rules.length ? [...document.querySelectorAll("[tabindex], [onclick]")] : [];
+    const offered = [...document.querySelectorAll(CONTROLS), ...taught].some((control) => {
+      if (!site.joinControl(control, url, rules)) return false;
       const of = site.groupOf(control, url);
       return of && of.id === group.id;
     });

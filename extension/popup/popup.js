@@ -124,6 +124,32 @@
     }));
   }
 
+  // The join buttons taught so far, each removable; and the pick mode for this tab.
+  async function showRules() {
+    const rules = (await send({ kind: "rules" })) || [];
+    $("rules").replaceChildren(...rules.map((rule) => {
+      const site = rule.platform === "linkedin" ? "LinkedIn" : "Facebook";
+      const words = rule.text || rule.name;
+      const remove = el("button", { type: "button", "data-action": "remove-rule", text: "Remove" });
+      remove.addEventListener("click", async () => {
+        await send({ kind: "rule_remove", key: rule.key });
+        await showRules();
+      });
+      return el("li", { "data-rule": rule.key }, [el("span", { text: `${site}: “${words}” (${rule.role || rule.tag})` }), remove]);
+    }));
+  }
+
+  async function pick(tab) {
+    const answer = await chrome.tabs.sendMessage(tab.id, { kind: "pick" }).catch(() => null);
+    $("picked").textContent = answer && answer.picking
+      ? "Now click the join button on the page (Escape cancels)."
+      : "Reload the page, then try again.";
+  }
+
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === "local" && changes.rules) showRules();
+  });
+
   for (const button of document.querySelectorAll("[data-result]")) {
     button.addEventListener("click", () => logResult(button.dataset.result));
   }
@@ -131,10 +157,20 @@
   (async () => {
     const tab = await currentTab();
     group = await groupIn(tab);
+    let onSite = false;
+    try {
+      const url = new URL(tab && tab.url);
+      onSite = [Handful.sites.linkedin, Handful.sites.facebook].some((site) => site.matches(url));
+    } catch (error) {
+      onSite = false;
+    }
+    $("pick").disabled = !onSite;
+    $("pick").addEventListener("click", () => pick(tab));
     await Promise.all([
       send({ kind: "status" }).then(showStatus),
       group ? refreshGroup() : null,
       showReminders(),
+      showRules(),
     ]);
     document.body.dataset.ready = "true";
   })();

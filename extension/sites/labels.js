@@ -115,23 +115,64 @@
     return rests;
   }
 
+  // A rule the user taught ("this is a join button"), from the element they pointed at:
+  // its tag, role, accessible name and visible text, never its (obfuscated) class names.
+  // What was clicked is widened to the nearest control, or the nearest focusable element.
+  function ruleFor(target, platform) {
+    let node = target && target.nodeType !== 1 ? target.parentElement : target;
+    if (!node || !node.closest) return null;
+    node = node.closest(CONTROL) || node.closest("[tabindex], [onclick]") || node;
+    const text = normalise(visibleText(node));
+    const rule = { platform, tag: node.localName, role: node.getAttribute("role") || null,
+      name: normalise(accessibleName(node)).slice(0, 200), text: text.length <= 80 ? text : "" };
+    return rule.name || rule.text ? rule : null;
+  }
+
+  function cssString(value) {
+    return `"${value.replace(/["\\]/g, "\\$&")}"`;
+  }
+
+  // The selector a rule stands for (the text is compared apart: CSS cannot).
+  function ruleSelector(rule) {
+    return `${rule.tag}${rule.role ? `[role=${cssString(rule.role)}]` : ""}`;
+  }
+
+  // The element a taught rule recognises at or around `target`, or null.
+  function taughtControl(target, rules) {
+    let node = target && target.nodeType !== 1 ? target.parentElement : target;
+    if (!node || !node.closest || !rules || !rules.length) return null;
+    for (const rule of rules) {
+      let found = null;
+      try {
+        found = node.closest(ruleSelector(rule));
+      } catch (error) {
+        continue; // a rule from an older version this one cannot read
+      }
+      if (!found) continue;
+      if (rule.name && normalise(accessibleName(found)) !== rule.name) continue;
+      if (rule.text && normalise(visibleText(found)) !== rule.text) continue;
+      return found;
+    }
+    return null;
+  }
+
   // The join control an event landed on, or null: the guard's whole cost on other clicks.
   // A join when its visible text or its accessible name is a join label, or its accessible
   // name is a join label with the group's own name (`nameNear(control)`, from the card or the
   // group's page) before or after it. Never a part of a label: "Join event" is not a join.
-  function joinControl(target, nameNear) {
+  function joinControl(target, nameNear, rules) {
     const control = controlOf(target);
-    if (!control) return null;
+    if (!control) return taughtControl(target, rules);
     const shown = visibleText(control);
     if (shown.length <= 80 && JOIN.has(normalise(shown))) return control;
     const named = normalise(accessibleName(control));
-    if (!named) return null;
-    if (JOIN.has(named)) return control;
-    if (!nameNear || named.length > 400) return null;
-    const rests = namedAfterJoin(named);
-    if (!rests.length) return null;
-    const group = normalise(nameNear(control) || "");
-    return group && rests.includes(group) ? control : null;
+    if (named && JOIN.has(named)) return control;
+    const rests = named && nameNear && named.length <= 400 ? namedAfterJoin(named) : [];
+    if (rests.length) {
+      const group = normalise(nameNear(control) || "");
+      if (group && rests.includes(group)) return control;
+    }
+    return taughtControl(target, rules);
   }
 
   function isJoinLabel(label) {
@@ -270,6 +311,6 @@
 
   Handful.labels = {
     JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
-    joinControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
+    joinControl, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
   };
 })();

@@ -4,6 +4,7 @@
 (() => {
   const Handful = (globalThis.Handful = globalThis.Handful || {});
   const L = Handful.labels;
+  const PLATFORM = "linkedin";
   const GROUP_PATH = /^\/groups\/(?:([0-9]+)|[^/]*?-([0-9]{3,}))(?:\/|$)/;
   const GROUP_HREF = /^https:\/\/www\.linkedin\.com\/groups\/(?:[0-9]+|[^/?#]*-[0-9]{3,})(?:[/?#]|$)/;
 
@@ -50,12 +51,14 @@
     return { ...group, name };
   }
 
-  // The join control an event landed on, or null (see labels.joinControl).
-  function joinControl(target, url) {
+  // The join control an event landed on, or null (see labels.joinControl); `rules`: the
+  // join buttons the user taught Handful (any site's: only this one's count).
+  function joinControl(target, url, rules) {
+    const mine = rules ? rules.filter((rule) => rule.platform === PLATFORM) : null;
     return L.joinControl(target, (control) => {
       const group = url ? groupOf(control, url) : null;
       return group ? group.name : null;
-    });
+    }, mine);
   }
 
   // The group whose page this URL is, or null.
