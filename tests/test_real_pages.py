@@ -122,24 +122,34 @@ def test_facebooks_own_second_step_completes_with_one_dialog(browser: Browser) -
     page.wait_for_function("window.steps.includes('card-anyway:confirmed')")
     assert not page.is_visible(DIALOG)
 
+    page.click("#card-questions [role=button]")  # membership questions, then pending
+    justify(page, give="Answers", get="A first client")
+    page.wait_for_selector("[role=dialog] textarea")
+    page.fill("[role=dialog] textarea", "To learn from peers")
+    page.click("[role=dialog] .go")
+    page.wait_for_function("window.steps.includes('card-questions:confirmed')")
+    assert not page.is_visible(DIALOG)
+
     page.click("#card-cancel [role=button]")  # "join as" cancelled: nothing happens
     justify(page, give="Critique", get="Feedback")
     page.wait_for_selector("[role=dialog] .cancel")
     page.click("[role=dialog] .cancel")
 
     events = browser.wait_for_events(
-        lambda evs: bool(of_type(evs, "joined")) and bool(of_type(evs, "join_requested")))
+        lambda evs: bool(of_type(evs, "joined")) and len(of_type(evs, "join_requested")) == 2)
     page.wait_for_timeout(500)
     events = browser.events()
     assert page.evaluate("window.steps") == [
         "follow", "card-as:join", "card-as:confirmed", "card-anyway:join",
-        "card-anyway:confirmed", "card-cancel:join", "card-cancel:cancelled"]
+        "card-anyway:confirmed", "card-questions:join", "card-questions:confirmed",
+        "card-cancel:join", "card-cancel:cancelled"]
     assert [e["group"]["id"] for e in of_type(events, "join_intercepted")] == [
-        "4242", "makers.community", "second.thoughts"]
+        "4242", "makers.community", "ask.first", "second.thoughts"]
     assert [(e["group"]["id"], e["group"]["name"]) for e in of_type(events, "joined")] == [
         ("4242", "Indie Founders Circle")]
-    assert [e["group"]["id"] for e in of_type(events, "join_requested")] == ["makers.community"]
-    assert len(of_type(events, "join_justified")) == 3
+    assert [e["group"]["id"] for e in of_type(events, "join_requested")] == [
+        "makers.community", "ask.first"]
+    assert len(of_type(events, "join_justified")) == 4
 
 
 def test_a_join_whose_group_cannot_be_found_passes_and_is_reported(browser: Browser) -> None:
