@@ -258,6 +258,33 @@
     return false;
   }
 
+  // A site's two questions about a join control, from its own rules for links and pages
+  // (`groupOfHref(href)`, `groupAt(url)`): which group it joins, and whether it is one.
+  function joinsOn(platform, groupOfHref, groupAt) {
+    // The group a join control joins: its card's (search results, discover and suggestion
+    // cards), else the group whose page this is; named by the card, and on the group's own
+    // page by its heading. Null when neither says.
+    function groupOf(control, url) {
+      const card = cardOf(control, groupOfHref);
+      const here = groupAt(url);
+      const group = card ? card.group : here;
+      if (!group) return null;
+      let name = card ? card.name : null;
+      if (here && here.id === group.id) name = pageHeading(control.ownerDocument) || name;
+      return { ...group, name };
+    }
+    // The join control an event landed on, or null; `rules`: the join buttons the user
+    // taught Handful (any site's: only this one's count).
+    function siteJoinControl(target, url, rules) {
+      const mine = rules ? rules.filter((rule) => rule.platform === platform) : null;
+      return joinControl(target, (control) => {
+        const group = url ? groupOf(control, url) : null;
+        return group ? group.name : null;
+      }, mine);
+    }
+    return { groupOf, joinControl: siteJoinControl };
+  }
+
   // The name a group's own page shows in its heading.
   function pageHeading(doc) {
     const heading = doc.querySelector("main h1, [role=main] h1, .groups-header h1, h1.groups-entity__name, h1");
@@ -311,6 +338,6 @@
 
   Handful.labels = {
     JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
-    joinControl, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
+    joinControl, joinsOn, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
   };
 })();

@@ -38,28 +38,8 @@
     return id ? { platform: "linkedin", id, url: `https://www.linkedin.com/groups/${id}/` } : null;
   }
 
-  // The group a join control joins: its card's (search results, discover and suggestion
-  // cards), else the group whose page this is; named by the card, and on the group's own
-  // page by its heading. Null when neither says.
-  function groupOf(control, url) {
-    const card = L.cardOf(control, groupOfHref);
-    const here = groupAt(url);
-    const group = card ? card.group : here;
-    if (!group) return null;
-    let name = card ? card.name : null;
-    if (here && here.id === group.id) name = L.pageHeading(control.ownerDocument) || name;
-    return { ...group, name };
-  }
-
-  // The join control an event landed on, or null (see labels.joinControl); `rules`: the
-  // join buttons the user taught Handful (any site's: only this one's count).
-  function joinControl(target, url, rules) {
-    const mine = rules ? rules.filter((rule) => rule.platform === PLATFORM) : null;
-    return L.joinControl(target, (control) => {
-      const group = url ? groupOf(control, url) : null;
-      return group ? group.name : null;
-    }, mine);
-  }
+  // Which group a join control joins, and which controls are joins (see labels.js).
+  const { groupOf, joinControl } = L.joinsOn(PLATFORM, groupOfHref, groupAt);
 
   // The group whose page this URL is, or null.
   function groupAt(url) {
