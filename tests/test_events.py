@@ -28,6 +28,8 @@ VALID: dict[str, dict[str, Any]] = {
                             "since": "2020-01-01T00:00:00Z"},
     "review_decision": {"group": GROUP, "decision": "deepen"},
     "settings_changed": {"key": "review.interval_days", "value": 14},
+    "join_unguarded": {"platform": "facebook", "source": "search", "label": "Join group"},
+    "guard_blind": {"platform": "linkedin", "source": "group", "reason": "unread"},
 }
 
 

@@ -225,7 +225,9 @@ def test_real_site_variants_in_firefox(firefox: Firefox) -> None:
         firefox.dialog()
         firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
         firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
-        firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]").click()
+        join = firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]")
+        firefox.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
+        join.click()
         firefox.dialog_gone()
 
     firefox.home.ok("config", "set", "guard.delay_seconds", "0")
@@ -293,3 +295,46 @@ def test_host_access_taken_away_in_firefox_is_reported(firefox: Firefox) -> None
     assert sight()["problems"] == []
     reasons = [e["reason"] for e in firefox.events() if e["type"] == "guard_blind"]
     assert reasons == ["no_permission", "permission_back"]
+
+
+def test_more_real_site_variants_and_blindness_in_firefox(firefox: Firefox) -> None:
+    """Facebook's "Join Group Anyway" on a group page asks once and names the group from
+    its `h1 a`; LinkedIn's member view replacing the button counts as joined; group pages in
+    markup Handful does not know are reported, and `status` says the guard went blind."""
+    from marionette_driver.by import By
+
+    def of_type(kind: str) -> list[dict[str, Any]]:
+        return [e for e in firefox.events() if e["type"] == kind]
+
+    def justify(give: str, get: str) -> None:
+        firefox.dialog()
+        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
+        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
+        join = firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]")
+        firefox.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
+        join.click()
+        firefox.dialog_gone()
+
+    firefox.home.ok("config", "set", "guard.delay_seconds", "0")
+    firefox.open("/groups/answers.first/", host="www.facebook.com")
+    firefox.m.find_element(By.ID, "join").click()
+    justify("Answers", "Questions")
+    firefox.until(lambda: firefox.m.find_elements(By.ID, "anyway"))
+    firefox.m.find_element(By.ID, "anyway").click()
+    firefox.until(lambda: of_type("joined"))
+    assert firefox.page("steps") == ["join", "anyway"]
+    assert [e["group"]["name"] for e in of_type("joined")] == ["Answers First"]
+
+    firefox.open("/groups/777001/")
+    firefox.m.find_element(By.ID, "join").click()
+    justify("Dashboards", "Reviewers")
+    firefox.until(lambda: len(of_type("joined")) == 2)
+    assert of_type("joined")[1]["group"]["id"] == "777001"
+    assert len(of_type("join_intercepted")) == 2
+
+    for n in range(1, 5):  # one after another: each judged 5 s after it settled
+        firefox.open(f"/groups/88800{n}/")
+        firefox.until(lambda n=n: len(of_type("guard_blind")) == n, timeout=30)
+    sight = json.loads(firefox.home.ok("status", "--json"))["sight"]
+    assert sight["linkedin"]["blind"] is True
+    assert sight["problems"][0].startswith("Handful could not read 4 LinkedIn group pages")

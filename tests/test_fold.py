@@ -51,6 +51,10 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
     elif kind == "join_unguarded":
         del fields["group"]
         fields.update(platform=platform, source="search", label="Join group")
+    elif kind == "guard_blind":
+        del fields["group"]
+        fields.update(platform=platform, reason=draw(st.sampled_from(
+            ["unread", "no_permission", "permission_back"])))
     elif kind == "membership_imported" and draw(st.booleans()):
         fields["since"] = at(draw(st.integers(0, 100)))
     return fields
