@@ -99,6 +99,21 @@ class Firefox:
         self.until(lambda: not any(e.is_displayed()
                                    for e in self.m.find_elements(By.CSS_SELECTOR, DIALOG)))
 
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.events() if e["type"] == kind]
+
+    def justify(self, give: str, get: str) -> None:
+        """Fill in the open dialog's two answers and join, once the delay is over."""
+        from marionette_driver.by import By
+
+        self.dialog()
+        self.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
+        self.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
+        join = self.m.find_element(By.CSS_SELECTOR, "[data-action=join]")
+        self.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
+        join.click()
+        self.dialog_gone()
+
     def events(self) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
         return events
@@ -218,18 +233,6 @@ def test_real_site_variants_in_firefox(firefox: Firefox) -> None:
     as" step completing with one dialog, a Join with no group passing with a report."""
     from marionette_driver.by import By
 
-    def of_type(kind: str) -> list[dict[str, Any]]:
-        return [e for e in firefox.events() if e["type"] == kind]
-
-    def justify(give: str, get: str) -> None:
-        firefox.dialog()
-        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
-        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
-        join = firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]")
-        firefox.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
-        join.click()
-        firefox.dialog_gone()
-
     firefox.home.ok("config", "set", "guard.delay_seconds", "0")
     firefox.open("/groups/discover/")
     firefox.m.find_element(By.CSS_SELECTOR, "#card-join-us button").click()  # an icon
@@ -238,23 +241,24 @@ def test_real_site_variants_in_firefox(firefox: Firefox) -> None:
     firefox.m.find_element(By.CSS_SELECTOR, "[data-action=decline]").click()
     firefox.dialog_gone()
     firefox.m.find_element(By.CSS_SELECTOR, "#card-request button").click()
-    justify("Examples", "Peers")
-    firefox.until(lambda: of_type("join_requested"))
-    [requested] = of_type("join_requested")
+    firefox.justify("Examples", "Peers")
+    firefox.until(lambda: firefox.of_type("join_requested"))
+    [requested] = firefox.of_type("join_requested")
     assert requested["group"]["id"] == "9102"
-    assert [e["group"]["name"] for e in of_type("join_declined")] == ["Join us"]
+    assert [e["group"]["name"] for e in firefox.of_type("join_declined")] == ["Join us"]
 
     firefox.open("/search/groups/?q=makers", host="www.facebook.com")
     firefox.m.find_element(By.CSS_SELECTOR, "#card-as [role=button]").click()
-    justify("Launch notes", "Founders to ask")
+    firefox.justify("Launch notes", "Founders to ask")
     firefox.until(lambda: firefox.m.find_elements(By.CSS_SELECTOR, "[role=dialog] .go"))
     firefox.m.find_element(By.CSS_SELECTOR, "[role=dialog] .go").click()
-    firefox.until(lambda: of_type("joined"))
+    firefox.until(lambda: firefox.of_type("joined"))
     firefox.m.find_element(By.ID, "orphan").click()
-    firefox.until(lambda: of_type("join_unguarded"))
+    firefox.until(lambda: firefox.of_type("join_unguarded"))
     assert firefox.page("steps") == ["card-as:join", "card-as:confirmed", "orphan"]
-    assert [e["group"]["name"] for e in of_type("joined")] == ["Indie Founders Circle"]
-    assert len(of_type("join_intercepted")) == 3  # one dialog per join, none for the second step
+    assert [e["group"]["name"] for e in firefox.of_type("joined")] == ["Indie Founders Circle"]
+    # one dialog per join, none for the site's second step
+    assert len(firefox.of_type("join_intercepted")) == 3
 
 
 ACCESS = """const [change, resolve] = arguments;
@@ -303,38 +307,26 @@ def test_more_real_site_variants_and_blindness_in_firefox(firefox: Firefox) -> N
     markup Handful does not know are reported, and `status` says the guard went blind."""
     from marionette_driver.by import By
 
-    def of_type(kind: str) -> list[dict[str, Any]]:
-        return [e for e in firefox.events() if e["type"] == kind]
-
-    def justify(give: str, get: str) -> None:
-        firefox.dialog()
-        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
-        firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
-        join = firefox.m.find_element(By.CSS_SELECTOR, "[data-action=join]")
-        firefox.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
-        join.click()
-        firefox.dialog_gone()
-
     firefox.home.ok("config", "set", "guard.delay_seconds", "0")
     firefox.open("/groups/answers.first/", host="www.facebook.com")
     firefox.m.find_element(By.ID, "join").click()
-    justify("Answers", "Questions")
+    firefox.justify("Answers", "Questions")
     firefox.until(lambda: firefox.m.find_elements(By.ID, "anyway"))
     firefox.m.find_element(By.ID, "anyway").click()
-    firefox.until(lambda: of_type("joined"))
+    firefox.until(lambda: firefox.of_type("joined"))
     assert firefox.page("steps") == ["join", "anyway"]
-    assert [e["group"]["name"] for e in of_type("joined")] == ["Answers First"]
+    assert [e["group"]["name"] for e in firefox.of_type("joined")] == ["Answers First"]
 
     firefox.open("/groups/777001/")
     firefox.m.find_element(By.ID, "join").click()
-    justify("Dashboards", "Reviewers")
-    firefox.until(lambda: len(of_type("joined")) == 2)
-    assert of_type("joined")[1]["group"]["id"] == "777001"
-    assert len(of_type("join_intercepted")) == 2
+    firefox.justify("Dashboards", "Reviewers")
+    firefox.until(lambda: len(firefox.of_type("joined")) == 2)
+    assert firefox.of_type("joined")[1]["group"]["id"] == "777001"
+    assert len(firefox.of_type("join_intercepted")) == 2
 
     for n in range(1, 5):  # one after another: each judged 5 s after it settled
         firefox.open(f"/groups/88800{n}/")
-        firefox.until(lambda n=n: len(of_type("guard_blind")) == n, timeout=30)
+        firefox.until(lambda n=n: len(firefox.of_type("guard_blind")) == n, timeout=30)
     sight = json.loads(firefox.home.ok("status", "--json"))["sight"]
     assert sight["linkedin"]["blind"] is True
     assert sight["problems"][0].startswith("Handful could not read 4 LinkedIn group pages")
