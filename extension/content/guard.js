@@ -136,10 +136,12 @@
   const looked = new WeakSet();
   function onApproach(event) {
     if (!event.isTrusted) return;
-    const s = site();
-    const control = Handful.labels.controlOf(event.target) || (s && s.joinControl(event.target, here(), rules));
+    // cheap first: a control (or, only when the user taught some, a taught element), once
+    const control = Handful.labels.controlOf(event.target)
+      || (rules.length ? Handful.labels.taughtControl(event.target, rules) : null);
     if (!control || looked.has(control)) return;
     looked.add(control);
+    const s = site();
     if (!s || s.joinControl(control, here(), rules) !== control) return;
     Handful.dialog.prepare();
     window.removeEventListener("pointerover", onApproach, true);
