@@ -20,8 +20,8 @@ VALID: dict[str, dict[str, Any]] = {
     "join_justified": {"group": GROUP, "reasons": ["peers"], "give": "answers",
                        "get": "leads", "involvement": ["comment", "event"],
                        "drop": {"platform": "linkedin", "id": "9"}},
-    "join_requested": {"group": GROUP},
-    "joined": {"group": GROUP},
+    "join_requested": {"group": GROUP, "unguarded": True, "click": "c1"},
+    "joined": {"group": GROUP, "unguarded": True},
     "left": {"group": GROUP, "note": "quiet"},
     "engagement": {"group": GROUP, "kind": "business", "amount": 1200.5, "note": "deal"},
     "membership_imported": {"group": GROUP, "source": "facebook_list",
@@ -30,6 +30,7 @@ VALID: dict[str, dict[str, Any]] = {
     "settings_changed": {"key": "review.interval_days", "value": 14},
     "join_unguarded": {"platform": "facebook", "source": "search", "label": "Join group"},
     "guard_blind": {"platform": "linkedin", "source": "group", "reason": "unread"},
+    "group_alias": {"group": GROUP, "alias": {"platform": "facebook", "id": "4455667788"}},
 }
 
 

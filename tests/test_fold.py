@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from handful.domain import events as ev
 from handful.domain.state import State, fold
 from handful.domain.views import groups_view, status_view
+from handful.errors import InvalidEvent
 
 NOW = datetime(2026, 6, 30, tzinfo=UTC)
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
-GROUPS = [("linkedin", "1"), ("linkedin", "2"), ("facebook", "a.b"), ("facebook", "c")]
+GROUPS = [("linkedin", "1"), ("linkedin", "2"), ("facebook", "a.b"), ("facebook", "c"),
+          ("facebook", "100"), ("facebook", "n-0123456789abcdef")]
 
 
 def at(hours: int) -> str:
@@ -55,6 +57,13 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
         del fields["group"]
         fields.update(platform=platform, reason=draw(st.sampled_from(
             ["unread", "no_permission", "permission_back"])))
+    elif kind == "group_alias":
+        others = [i for p, i in GROUPS if p == platform and i != ident]
+        fields["alias"] = {"platform": platform, "id": draw(st.sampled_from(others))}
+    elif kind in ("joined", "join_requested") and draw(st.booleans()):
+        fields["unguarded"] = True
+        if draw(st.booleans()):
+            fields["click"] = "some-click"
     elif kind == "membership_imported" and draw(st.booleans()):
         fields["since"] = at(draw(st.integers(0, 100)))
     return fields
@@ -189,3 +198,100 @@ def test_review_due_follows_the_last_review() -> None:
     assert state.review_due_at(NOW) == BASE + timedelta(days=30)
     state = fold([make("joined", 0), make("review_decision", 24 * 50, decision="keep")])
     assert state.review_due_at(NOW) == BASE + timedelta(days=80)
+
+
+FB_SLUG = {"platform": "facebook", "id": "growth.hackers", "name": "Growth Hackers",
+           "url": "https://www.facebook.com/groups/growth.hackers/"}
+FB_ID = {"platform": "facebook", "id": "4455667788"}
+
+
+def test_an_alias_makes_a_vanity_slug_and_a_numeric_id_one_group_in_any_order() -> None:
+    events = [
+        make("join_justified", 0, group=FB_SLUG, give="answers", get="peers"),
+        make("joined", 0, group=FB_SLUG),
+        make("engagement", 5, group=FB_ID, kind="post"),
+        make("group_alias", 1, group=FB_SLUG, alias=FB_ID),
+        make("engagement", 6, group=FB_SLUG, kind="comment"),
+    ]
+    for order in (events, events[::-1], events[2:] + events[:2]):
+        state = fold(order)
+        [group] = state.groups.values()
+        assert group.key == "facebook:4455667788"  # the numeric id is the group's key
+        assert group.group.name == "Growth Hackers" and group.status == "member"
+        assert state.find("facebook:growth.hackers") is group
+        assert state.aliases_of(group.key) == ["facebook:growth.hackers"]
+        figures = group.figures(365, (BASE + timedelta(days=2)).date().toordinal())
+        assert (figures["posts"], figures["comments"]) == (1, 1)
+        assert len(state.members()) == 1
+    view = groups_view(fold(events), NOW, everything=True)
+    assert [g["aliases"] for g in view["groups"]] == [["facebook:growth.hackers"]]
+
+
+def test_an_alias_chain_from_an_export_name_to_a_slug_to_an_id_is_one_group() -> None:
+    named = {"platform": "facebook", "id": "n-0123456789abcdef", "name": "Growth Hackers"}
+    events = [make("membership_imported", 0, group=named),
+              make("group_alias", 1, group=named, alias=FB_SLUG),
+              make("group_alias", 2, group=FB_SLUG, alias=FB_ID)]
+    for order in (events, events[::-1]):
+        state = fold(order)
+        assert list(state.groups) == ["facebook:4455667788"]
+        assert state.aliases_of("facebook:4455667788") == [
+            "facebook:growth.hackers", "facebook:n-0123456789abcdef"]
+
+
+def test_an_alias_must_name_another_group_of_the_same_platform() -> None:
+    for alias, why in (({"platform": "linkedin", "id": "1"}, "same platform"),
+                       (FB_SLUG, "another id")):
+        try:
+            make("group_alias", 0, group=FB_SLUG, alias=alias)
+        except InvalidEvent as error:
+            assert why in str(error)
+        else:
+            raise AssertionError("accepted")
+
+
+def test_a_join_the_guard_did_not_see_asks_until_answered_and_counts_once() -> None:
+    requested = make("join_requested", 10, group=FB_ID, unguarded=True)
+    state = fold([requested])
+    [group] = state.groups.values()
+    assert group.unjustified and group.status == "requested"
+    assert state.score.unguarded == 1
+    [asked] = status_view(state, NOW)["unjustified"]
+    assert asked["key"] == "facebook:4455667788" and asked["at"] == at(10)
+    # answered afterwards: a justification, or an intention to leave
+    answered = fold([requested, make("join_justified", 20, group=FB_ID, give="a", get="b",
+                                     afterwards=True)])
+    assert not answered.groups["facebook:4455667788"].unjustified
+    assert status_view(answered, NOW)["unjustified"] == []
+    left = fold([requested, make("review_decision", 20, group=FB_ID, decision="leave")])
+    assert not left.groups["facebook:4455667788"].unjustified
+    # the guard saw the click (a join_unguarded) and the request: one join, counted once
+    click = ev.make("join_unguarded", device="d1", ts=at(9), platform="facebook", label="Join")
+    both = fold([click, make("joined", 10, group=FB_ID, unguarded=True, click=click.id)])
+    assert both.score.unguarded == 1 and both.groups["facebook:4455667788"].unjustified
+    # a justification just before (the extension lost its memory of the tab): not missed
+    minutes_before = (BASE + timedelta(hours=10, minutes=-4)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    just = fold([ev.make("join_justified", device="d1", ts=minutes_before, group=FB_ID,
+                         give="a", get="b"), requested])
+    assert not just.groups["facebook:4455667788"].unjustified
+
+
+def test_a_click_reference_only_on_an_unguarded_join() -> None:
+    try:
+        make("joined", 0, group=FB_ID, click="abc")
+    except InvalidEvent as error:
+        assert "$.click" in str(error)
+    else:
+        raise AssertionError("accepted")
+
+
+def test_a_checkpoint_keeps_aliases_and_missed_joins() -> None:
+    from handful.domain import snapshot
+
+    state = fold([make("joined", 0, group=FB_SLUG), make("group_alias", 1, group=FB_SLUG,
+                                                         alias=FB_ID),
+                  make("join_requested", 2, group={"platform": "linkedin", "id": "9"},
+                       unguarded=True)])
+    again = snapshot.load(snapshot.dump(state))
+    assert again == state
+    assert again.find("facebook:growth.hackers") is again.groups["facebook:4455667788"]

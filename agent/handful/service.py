@@ -81,8 +81,8 @@ class AgentService:
     def _group(self, group: ev.Group) -> dict[str, Any]:
         with self.ledger.log.state_lock:
             state = self.ledger.state
-            found = state.groups.get(group.key)
-            view = group_view(found, clock.now()) if found else None
+            found = state.find(group.key)
+            view = group_view(found, clock.now(), state.aliases_of(found.key)) if found else None
             members = [{"platform": g.platform, "id": g.ident, "name": g.group.name}
                        for g in state.members()]
             return {"group": view, "count": len(members), "cap": state.setting("cap"),

@@ -253,6 +253,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"The guard is paused until {doc['guard']['paused_until'][11:16]} UTC")
     for problem in doc["sight"]["problems"]:
         print(problem)
+    if score["unguarded"]:
+        print(f"Joins the guard did not see: {score['unguarded']}")
+    for missed in doc["unjustified"]:
+        name = missed["group"]["name"] or missed["key"]
+        print(f"Joined without deciding: {name} on {missed['at'][:10]} - say why on its "
+              f"page, or `handful groups leave {missed['key']}`")
     print(f"Events: {doc['events']}  Data: {doc['data']}")
     return 0
 

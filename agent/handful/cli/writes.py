@@ -44,7 +44,7 @@ class DirectWriter:
 
     def membership(self, group: ev.Group) -> Membership:
         state = self.ledger.state
-        found = state.groups.get(group.key)
+        found = state.find(group.key)
         return Membership(found.status if found else None, found.since if found else None,
                           len(state.members()), state.setting("cap"))
 

@@ -92,14 +92,21 @@ class JoinJustified(_GroupEvent, frozen=True, kw_only=True, tag="join_justified"
     involvement: Annotated[list[Involvement], Meta(max_length=6)] = []
     drop: Group | None = None
     note: Note | None = None
+    afterwards: bool = False  # given after a join the guard did not see (the "why" asked later)
 
 
 class JoinRequested(_GroupEvent, frozen=True, kw_only=True, tag="join_requested"):
     source: SmallText | None = None
+    # Noticed from the site's own join request, with no decision behind it; `click` is the
+    # `join_unguarded` event of the same join when the guard saw its click (counted once).
+    unguarded: bool = False
+    click: Token | None = None
 
 
 class Joined(_GroupEvent, frozen=True, kw_only=True, tag="joined"):
     source: SmallText | None = None
+    unguarded: bool = False
+    click: Token | None = None
 
 
 class Left(_GroupEvent, frozen=True, kw_only=True, tag="left"):
@@ -143,6 +150,13 @@ class GuardBlind(_Event, frozen=True, kw_only=True, tag="guard_blind"):
     source: SmallText | None = None
 
 
+class GroupAlias(_GroupEvent, frozen=True, kw_only=True, tag="group_alias"):
+    """Two ids of one group on one platform (a vanity slug and the numeric id, or a name-only
+    id and the real one): the fold treats them as one group everywhere."""
+
+    alias: Group
+
+
 class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed"):
     key: SettingKey
     value: int | float | bool | str
@@ -151,13 +165,13 @@ class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed")
 Event = (
     GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
     | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
-    | SettingsChanged | JoinUnguarded | GuardBlind
+    | SettingsChanged | JoinUnguarded | GuardBlind | GroupAlias
 )
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
                 JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
-                SettingsChanged, JoinUnguarded, GuardBlind)
+                SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias)
 }
 
 # The limits each setting accepts, and its default.
@@ -216,6 +230,18 @@ def _check(event: Any) -> Event:
         _check_group(event.group, "$.group")
     if isinstance(event, JoinJustified) and event.drop is not None:
         _check_group(event.drop, "$.drop")
+    if isinstance(event, GroupAlias):
+        _check_group(event.alias, "$.alias")
+        if event.alias.platform != event.group.platform:
+            raise InvalidEvent("event refused: an alias names the same platform's group - at "
+                               "`$.alias.platform`")
+        if event.alias.id == event.group.id:
+            raise InvalidEvent("event refused: an alias is another id of the group - at "
+                               "`$.alias.id`")
+    if isinstance(event, Joined | JoinRequested) and event.click is not None and (
+            not event.unguarded or not TOKEN_PATTERN.match(event.click)):
+        raise _refuse(event.click, "$.click", "the id of a `join_unguarded` event of an "
+                      "unguarded join")
     updates: dict[str, Any] = {"ts": canonical_ts(event.ts)}
     if isinstance(event, JoinJustified) and (not event.give.strip() or not event.get.strip()):
         raise InvalidEvent("event refused: a justification needs both `give` and `get`")

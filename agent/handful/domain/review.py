@@ -125,9 +125,13 @@ class ReviewPlanner:
         else:
             recommendation, reason = "keep", (
                 f"You take part ({taking} in 90 days); no result yet: keep going.")
+        if gs.unjustified:
+            reason = ("You joined it without deciding (Handful saw only the site's own join "
+                      "request): say why on its page, or leave it. " + reason)
         return {
             "group": msgspec.to_builtins(gs.group), "key": gs.key, "status": gs.status,
             "since": since, "recommendation": recommendation, "reason": reason,
+            "unguarded": gs.missed is not None, "unjustified": gs.unjustified,
             "figures": figures, "score": score,
             "contributions_90": contributions, "results_90": results,
             "days_since_interaction": today - last_real if last_real is not None else None,

@@ -10,7 +10,7 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import GroupState, Scoreboard, State
 
-VERSION = 2  # 2: last_snooze
+VERSION = 3  # 2: last_snooze; 3: aliases and joins the guard did not see
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -34,7 +34,7 @@ def dump(state: State) -> bytes:
         groups.append([
             g.key, g.platform, g.ident, g.name, g.url, g.membership, g.decision, commitment,
             g.review, g.member_evidence, g.left_at, [[ts, list(r)] for ts, r in g.declined_at],
-            g.intercepted, g.last_seen, g.days,
+            g.intercepted, g.last_seen, g.days, g.missed,
         ])
     score = state.score
     return _encode({
@@ -46,6 +46,7 @@ def dump(state: State) -> bytes:
         "events": state.events, "first_ts": state.first_ts, "last_review": state.last_review,
         "last_snooze": state.last_snooze,
         "unread": state.unread, "access": state.access,
+        "links": sorted(state.links),
     })
 
 
@@ -58,7 +59,7 @@ def load(data: bytes) -> State:
         state = State(events=int(doc["events"]), first_ts=doc["first_ts"],
                       last_review=doc["last_review"], last_snooze=doc["last_snooze"])
         for (key, platform, ident, name, url, membership, decision, commitment, review,
-             evidence, left_at, declined_at, intercepted, last_seen, days) in doc["groups"]:
+             evidence, left_at, declined_at, intercepted, last_seen, days, missed) in doc["groups"]:
             state.groups[key] = GroupState(
                 key, platform, ident, _register(name), _register(url), _register(membership),
                 _register(decision),
@@ -68,6 +69,7 @@ def load(data: bytes) -> State:
                 [(ts, tuple(reasons)) for ts, reasons in declined_at], int(intercepted),
                 str(last_seen), {int(day): [float(v) for v in counts]
                                  for day, counts in days.items()})
+            state.groups[key].missed = None if missed is None else _order(missed)
         for key, value in doc["settings"].items():
             state.settings[key] = (_order(value[0]), int(value[1]))
         i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11
@@ -76,6 +78,8 @@ def load(data: bytes) -> State:
             state.unread[platform] = {int(day): int(n) for day, n in days.items()}
         for platform, value in doc.get("access", {}).items():
             state.access[platform] = (_order(value[0]), bool(value[1]))
+        state.links = {(str(a), str(b)) for a, b in doc["links"]}
+        state.relink()  # the groups are already under their keys: only the map
         return state
     except (KeyError, TypeError, ValueError, msgspec.DecodeError) as error:
         raise ValueError(f"not a checkpoint this version reads ({error})") from None

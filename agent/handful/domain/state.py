@@ -8,6 +8,7 @@ states folded apart (one per segment, one per device) merge into the same whole.
 
 from __future__ import annotations
 
+import re
 from bisect import insort
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from handful.domain.events import (
     Engagement,
     Event,
     Group,
+    GroupAlias,
     GroupSeen,
     GuardBlind,
     JoinDeclined,
@@ -50,6 +52,18 @@ _KIND_SLOT = {
 _MINUTES = _SLOT["minutes"]
 _AMOUNT = _SLOT["business_amount"]
 WINDOWS = (30, 90, 365)
+# A join noticed only from the site's request, within this long after a justification of the
+# same group, is that justified join (the extension's own matching is by tab and time; this
+# holds even when its memory of the tab was lost).
+JUSTIFIED_BEFORE = timedelta(minutes=10)
+_NAME_ONLY = re.compile(r"^n-[0-9a-f]{16}$")
+
+
+def _rank(key: str) -> tuple[int, str]:
+    """Which id of an aliased group is its key: the platform's numeric id, then a vanity
+    slug, then a name-only id (`n-…`); the smallest on a tie, so any order agrees."""
+    ident = key.partition(":")[2]
+    return (0 if ident.isdigit() else 2 if _NAME_ONLY.match(ident) else 1, key)
 
 _day_cache: dict[str, int] = {}
 
@@ -90,6 +104,7 @@ class GroupState:
     intercepted: int = 0
     last_seen: str = ""
     days: dict[int, list[float]] = field(default_factory=dict)
+    missed: OrderKey | None = None   # the latest join noticed only from the site's request
 
     @property
     def group(self) -> Group:
@@ -106,6 +121,22 @@ class GroupState:
         if member is not None:
             return member[1]
         return "seen"
+
+    @property
+    def unjustified(self) -> bool:
+        """A membership (or request) that began with a join the guard did not see, not yet
+        answered: no justification or review decision since (nor just before it)."""
+        missed = self.missed
+        if missed is None or self.status not in ("member", "requested"):
+            return False
+        if self.review is not None and self.review[0] > missed:
+            return False
+        if self.commitment is not None:
+            if self.commitment[0] > missed:
+                return False
+            if _instant(self.commitment[0][0]) >= _instant(missed[0]) - JUSTIFIED_BEFORE:
+                return False
+        return True
 
     @property
     def since(self) -> str | None:
@@ -140,6 +171,8 @@ class GroupState:
             self.left_at = sorted(self.left_at + other.left_at, key=_left_key)
         if other.declined_at:
             self.declined_at = sorted(self.declined_at + other.declined_at)
+        if other.missed is not None and (self.missed is None or other.missed > self.missed):
+            self.missed = other.missed
         self.intercepted += other.intercepted
         self.last_seen = max(self.last_seen, other.last_seen)
         days = self.days
@@ -215,6 +248,52 @@ class State:
     # whether the extension can reach the site (the latest report).
     unread: dict[str, dict[int, int]] = field(default_factory=dict)
     access: dict[str, tuple[OrderKey, bool]] = field(default_factory=dict)
+    # Aliases: pairs of keys of one group, and each aliased key's group key (see _rank).
+    links: set[tuple[str, str]] = field(default_factory=set)
+    canon: dict[str, str] = field(default_factory=dict)
+
+    # -- aliases ----------------------------------------------------------------------------
+
+    def find(self, key: str) -> GroupState | None:
+        """The group a key names, by any of its ids."""
+        return self.groups.get(self.canon.get(key, key))
+
+    def aliases_of(self, key: str) -> list[str]:
+        """The group's other keys (its own key first is not included)."""
+        return sorted(k for k, target in self.canon.items() if target == key and k != key)
+
+    def relink(self) -> None:
+        """Recompute each aliased key's group key from all links, and fold any group kept
+        under another key of its class into the class's group."""
+        parent: dict[str, str] = {}
+
+        def root(key: str) -> str:
+            parent.setdefault(key, key)
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        for a, b in self.links:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        classes: dict[str, list[str]] = {}
+        for key in parent:
+            classes.setdefault(root(key), []).append(key)
+        self.canon = {}
+        for members in classes.values():
+            best = min(members, key=_rank)
+            for key in members:
+                self.canon[key] = best
+        for key in [k for k in self.groups if self.canon.get(k, k) != k]:
+            moved = self.groups.pop(key)
+            target = self.canon[key]
+            into = self.groups.get(target)
+            if into is None:
+                into = self.groups[target] = GroupState(
+                    target, moved.platform, target.partition(":")[2])
+            into.merge(moved)
 
     # -- the fold -------------------------------------------------------------------------
 
@@ -243,9 +322,15 @@ class State:
             return
         group = event.group
         key = group.platform + ":" + group.id
+        if isinstance(event, GroupAlias):
+            pair = sorted((key, group.platform + ":" + event.alias.id))
+            self.links.add((pair[0], pair[1]))
+            self.relink()
+        if self.canon:
+            key = self.canon.get(key, key)
         gs = self.groups.get(key)
         if gs is None:
-            gs = self.groups[key] = GroupState(key, group.platform, group.id)
+            gs = self.groups[key] = GroupState(key, group.platform, key.partition(":")[2])
         name = group.name
         if name is not None:
             current = gs.name
@@ -296,8 +381,10 @@ class State:
                 gs.member_evidence[began_day] = began
             if isinstance(event, Joined):
                 self.score.joined += 1
+                self._missed(event, gs, order)
         elif isinstance(event, JoinRequested):
             gs.membership = _later(gs.membership, (order, "requested"))
+            self._missed(event, gs, order)
         elif isinstance(event, Left):
             gs.membership = _later(gs.membership, (order, "left"))
             insort(gs.left_at, (ts, event.note), key=_left_key)
@@ -309,6 +396,16 @@ class State:
                     self.last_snooze = ts
             elif self.last_review is None or ts > self.last_review:
                 self.last_review = ts
+
+    def _missed(self, event: Joined | JoinRequested, gs: GroupState, order: OrderKey) -> None:
+        """A join noticed from the site's request: the group asks why; the scoreboard counts
+        it, unless its click was already counted as a `join_unguarded`."""
+        if not event.unguarded:
+            return
+        if gs.missed is None or order > gs.missed:
+            gs.missed = order
+        if event.click is None:
+            self.score.unguarded += 1
 
     def merge(self, other: State) -> None:
         for key, theirs in other.groups.items():
@@ -335,6 +432,9 @@ class State:
                 mine_days[day] = mine_days.get(day, 0) + n
         for platform, value in other.access.items():
             self.access[platform] = _later(self.access.get(platform), value)  # type: ignore[assignment]
+        if other.links or self.canon:
+            self.links |= other.links
+            self.relink()
 
     # -- questions asked of the state -------------------------------------------------------
 

@@ -13,7 +13,8 @@ from handful.domain.review import scoreboard
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State
 
 
-def group_view(gs: GroupState, now: datetime) -> dict[str, Any]:
+def group_view(gs: GroupState, now: datetime, aliases: list[str] | None = None
+               ) -> dict[str, Any]:
     today = now.date().toordinal()
     commitment = None
     if gs.commitment is not None:
@@ -36,6 +37,11 @@ def group_view(gs: GroupState, now: datetime) -> dict[str, Any]:
             "intercepted": gs.intercepted,
         },
         "last_review": gs.review[1] if gs.review else None,
+        # its other ids (`platform:id`), and whether it was joined with no decision behind it
+        # (noticed from the site's own request) and not answered since
+        "aliases": aliases or [],
+        "unguarded": gs.missed is not None,
+        "unjustified": gs.unjustified,
     }
 
 
@@ -49,7 +55,7 @@ def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, A
     return {
         "cap": state.setting("cap"),
         "count": len(state.members()),
-        "groups": [group_view(g, now) for g in chosen],
+        "groups": [group_view(g, now, state.aliases_of(g.key)) for g in chosen],
     }
 
 
@@ -69,7 +75,21 @@ def status_view(state: State, now: datetime) -> dict[str, Any]:
         "guard": guard_view(state, now),
         "fast": fast_view(state, now),
         "sight": sight_view(state, now),
+        "unjustified": unjustified_view(state),
     }
+
+
+UNJUSTIFIED_SHOWN = 20  # the most joins-without-a-decision a status lists (the newest)
+
+
+def unjustified_view(state: State) -> list[dict[str, Any]]:
+    """Joins the guard did not see and the user has not answered yet, newest first: the
+    badge counts them, the popup lists them, the group's page asks."""
+    found = [g for g in state.groups.values() if g.unjustified]
+    found.sort(key=lambda g: g.missed or ("", "", ""), reverse=True)
+    return [{"group": msgspec.to_builtins(g.group), "key": g.key, "status": g.status,
+             "at": g.missed[0] if g.missed else None, "aliases": state.aliases_of(g.key)}
+            for g in found[:UNJUSTIFIED_SHOWN]]
 
 
 SIGHT_DAYS = 7        # the window the guard's sight is judged over
