@@ -150,7 +150,9 @@ async function refreshCache() {
       cache.delay = status.result.settings["guard.delay_seconds"];
       cache.members = groups.result.groups.filter((g) => g.status === "member")
         .map((g) => ({ platform: g.group.platform, id: g.group.id, name: g.group.name }));
-      cache.groups = Object.fromEntries(groups.result.groups.map((g) => [g.key, g.history]));
+      // each group under its key and its other ids (a vanity slug, a name-only id)
+      cache.groups = Object.fromEntries(groups.result.groups.flatMap((g) =>
+        [g.key, ...(g.aliases || [])].map((key) => [key, g.history])));
       cache.offline = false;
       Object.assign(cache, fromStatus(status.result));
       await chrome.storage.local.set({ cache });
@@ -206,6 +208,9 @@ function fromStatus(status) {
     reviewDue: Boolean(status.review && status.review.due),
     pausedUntil: (status.guard && Date.parse(status.guard.paused_until)) || 0,
     fast: status.fast && status.fast.active ? { endsAt: status.fast.ends_at } : null,
+    // joins the guard did not see, not answered yet (the badge counts them, the popup lists them)
+    unjustified: (status.unjustified || []).map((u) => ({ key: u.key, at: u.at, status: u.status,
+      name: u.group.name, url: u.group.url })),
   };
 }
 
@@ -214,7 +219,8 @@ function noteStatus(status) {
   return serial(async () => {
     const { cache = {} } = await chrome.storage.local.get("cache");
     const next = fromStatus(status);
-    if (JSON.stringify(next) === JSON.stringify({ reviewDue: cache.reviewDue, pausedUntil: cache.pausedUntil, fast: cache.fast })) return false;
+    if (JSON.stringify(next) === JSON.stringify({ reviewDue: cache.reviewDue, pausedUntil: cache.pausedUntil,
+      fast: cache.fast, unjustified: cache.unjustified })) return false;
     Object.assign(cache, next);
     await chrome.storage.local.set({ cache });
     return true;
@@ -227,13 +233,16 @@ function groupKey(group) {
   return `${group.platform}:${group.id}`;
 }
 
-// The badge: the join decisions waiting (a number), and "!" when the review is due.
+// The badge: the join decisions waiting and the joins to explain (a number), and "!" when the
+// review is due.
 async function updateBadge() {
   const { reminders = [], cache = {} } = await chrome.storage.local.get(["reminders", "cache"]);
   const due = reminders.filter((r) => r.due).length;
-  const text = `${due || ""}${cache.reviewDue ? "!" : ""}`;
+  const missed = (cache.unjustified || []).length;
+  const text = `${due + missed || ""}${cache.reviewDue ? "!" : ""}`;
   const titles = [];
   if (due) titles.push(`${due} join decision${due > 1 ? "s" : ""} waiting`);
+  if (missed) titles.push(`${missed} join${missed > 1 ? "s" : ""} made without a decision: say why`);
   if (cache.reviewDue) titles.push("your group review is due");
   await chrome.action.setBadgeBackgroundColor({ color: "#b45309" });
   await chrome.action.setBadgeText({ text });
@@ -276,6 +285,7 @@ async function listComplete(platform, ids, names) {
   const listed = new Set(ids);
   const named = new Set(names.map((n) => n.toLowerCase()));
   const gone = reply.result.groups.filter((g) => g.group.platform === platform && !listed.has(g.group.id)
+    && !(g.aliases || []).some((key) => listed.has(key.slice(platform.length + 1)))
     && !(g.group.name && named.has(g.group.name.toLowerCase())));
   for (const g of gone) {
     await queueEvent("left", { id: crypto.randomUUID(), ts: new Date().toISOString(),
@@ -330,8 +340,24 @@ function removeRule(key) {
   });
 }
 
+// "Ask me later" about a join made without a decision: not asked again on its page for a day.
+const ASK_LATER_MS = 24 * 3600 * 1000;
+function askLater(key) {
+  if (typeof key !== "string" || key.length > 220) return Promise.resolve({ done: false });
+  return serial(async () => {
+    const { askLater: asked = {} } = await chrome.storage.local.get("askLater");
+    const now = Date.now();
+    const kept = Object.entries(asked).filter(([, until]) => until > now).slice(-49);
+    await chrome.storage.local.set({ askLater: Object.fromEntries([...kept, [key, now + ASK_LATER_MS]]) });
+    return { done: true };
+  });
+}
+
 const HANDLERS = {
-  event: (message) => queueEvent(message.type, message.event),
+  // an event, noted first for matching the sites' own join requests to it (background/missed.js)
+  event: (message, sender) => globalThis.Handful.missed.note(message.type, message.event, sender)
+    .catch(() => undefined).then(() => queueEvent(message.type, message.event)),
+  ask_later: (message) => askLater(message.key),
   import: ({ batch, source, groups }) =>
     enqueue({ key: batch, message: { type: "memberships_imported", batch, source, groups } })
       .then(() => { flush(); return { queued: true }; }),
@@ -434,3 +460,7 @@ chrome.runtime.onInstalled.addListener((details) => {
   // A new user is walked through connecting the agent and reading their group lists.
   if (details.reason === "install") chrome.tabs.create({ url: chrome.runtime.getURL("welcome/welcome.html") });
 });
+
+// The sites' request parsing and the net under the guard: Chrome's service worker loads them
+// here; Firefox's background page lists them in the manifest.
+if (typeof importScripts === "function") importScripts("sites/requests.js", "background/missed.js");

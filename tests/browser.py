@@ -53,6 +53,10 @@ ROUTES = {
     **{("www.linkedin.com", f"/groups/88800{n}/"): "real/linkedin-group-unknown.html"
        for n in range(1, 6)},
     ("www.linkedin.com", "/groups/888009/"): "real/linkedin-group-unavailable.html",
+    # Joins the guard cannot see: the sites' own join requests (tests/test_missed_joins.py)
+    ("www.linkedin.com", "/groups/777005/"): "missed/linkedin-group-icon.html",
+    ("www.facebook.com", "/groups/quiet.makers/"): "missed/facebook-group-icon.html",
+    ("www.facebook.com", "/groups/kind.founders/"): "missed/facebook-group-vanity.html",
 }
 # Response headers of some fixtures: the hostile page allows frames of its own origin only,
 # as a site's Content-Security-Policy may.
@@ -91,6 +95,10 @@ class FixtureSite:
     def __init__(self, folder: Path) -> None:
         self.context = self_signed(folder)
         self.port = 0
+        # The sites' API calls the fixtures make (POST): what each got, and the status they
+        # are answered with (a test may make them fail).
+        self.posts: list[tuple[str, str, bytes]] = []
+        self.post_status = 200
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -106,10 +114,16 @@ class FixtureSite:
         return web.Response(body=(FIXTURES / name).read_bytes(), content_type="text/html",
                             headers=HEADERS.get(name, {}))
 
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        host = request.headers.get("Host", "").split(":")[0]
+        self.posts.append((host, request.path_qs, await request.read()))
+        return web.json_response({"data": {}}, status=self.post_status)
+
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._page)
+        app.router.add_post("/{tail:.*}", self._api)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.context)

@@ -100,12 +100,15 @@
       clearTimeout(readyTimer);
     }
     sendResponse({ mine, open: mine && current
-      ? { group: current.group, source: current.source, covered: Boolean(current.warned) } : null });
+      ? { group: current.group, source: current.source, mode: current.mode, covered: Boolean(current.warned) } : null });
     return false;
   });
 
+  // The choices each form offers: before a join, and after one the guard did not see.
+  const CHOICES = { join: ["decline", "later", "join"], justify: ["justify", "leave", "later"] };
+
   function decided(choice) {
-    if (!current || !["decline", "later", "join"].includes(choice)) return { accepted: false, why: "closed" };
+    if (!current || !CHOICES[current.mode].includes(choice)) return { accepted: false, why: "closed" };
     const problem = inView();
     if (problem || performance.now() - current.steadySince < STEADY_MS) {
       if (problem) repair(problem);
@@ -234,12 +237,13 @@
   }
 
   // Shows the dialog for `group`; `decide(choice)` is called once, with the user's own
-  // choice ("decline", "later", "join") made in the frame while it was in full view.
-  function open({ group, source, decide }) {
+  // choice made in the frame while it was in full view: "decline", "later" or "join" before a
+  // join; "justify", "leave" or "later" in the after-the-fact form (mode "justify").
+  function open({ group, source, decide, mode = "join" }) {
     prepare();
-    current = { group, source, decide, steadySince: -Infinity }; // shown last, so on top: in view
+    current = { group, source, decide, mode, steadySince: -Infinity }; // shown last, so on top: in view
     raise();
-    tellFrame("open", { group, source });
+    tellFrame("open", { group, source, mode });
     watcher = watch();
   }
 

@@ -21,6 +21,7 @@
   const QUIET_MS = 1000;   // no change in the page for this long: it has settled
   const SIGHT_MS = 5000;   // then this long before the guard's sight is judged
   const GIVE_UP_MS = 30_000; // a page that never settles is not judged
+  const ASK_MS = 1500;       // a join not answered yet is asked about this long into a visit
 
   function here() {
     const url = new URL(location.href);
@@ -114,7 +115,11 @@
     if (!key) return;
     for (const ms of LOOKS_MS) setTimeout(look, ms);
     watchSight(key);
+    const { group } = found;
+    setTimeout(() => { if (page === key) Handful.missed.visit(key, group); }, ASK_MS);
   }
+
+  Handful.standing = { page: () => page };
 
   setInterval(onUrl, 1000); // in-page navigation (content scripts cannot see pushState)
   onUrl();

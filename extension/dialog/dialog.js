@@ -48,7 +48,7 @@
     port = event.ports[0];
     port.onmessage = (message) => heard(message.data || {});
     if (answer.open) { // a dialog waiting for this frame
-      open(answer.open.group, answer.open.source);
+      open(answer.open.group, answer.open.source, answer.open.mode);
       covered(answer.open.covered);
     }
   });
@@ -58,7 +58,7 @@
       const resolve = answers.get(message.answer);
       answers.delete(message.answer);
       if (resolve) resolve(message);
-    } else if (message.action === "open") open(message.group, message.source);
+    } else if (message.action === "open") open(message.group, message.source, message.mode);
     else if (message.action === "covered") covered(true);
     else if (message.action === "uncovered") covered(false);
     else if (message.action === "close") close();
@@ -104,13 +104,19 @@
     document.body.replaceChildren();
   }
 
-  function open(group, source) {
+  // mode "join": before a join the guard stopped. Mode "justify": after a join the guard did
+  // not see (the site's own request was noticed): the same questions, answered afterwards.
+  function open(group, source, mode = "join") {
     close();
+    const after = mode === "justify";
     const known = `${group.platform}:${group.id}`;
     let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],
       recent: cache.recent || [], history: (cache.groups || {})[known] || null, fast: cache.fast || null,
       offline: cache.offline };
-    const title = el("h2", { id: "title", text: `Join ${group.name || "this group"}?` });
+    const title = el("h2", { id: "title", text: after ? `Why did you join ${group.name || "this group"}?`
+      : `Join ${group.name || "this group"}?` });
+    const unseen = el("p", { class: "unseen", hidden: !after,
+      text: "Handful noticed the site's own join request, not a decision of yours. Say what you will give and get, or leave it." });
     const count = el("p", { class: "count" });
     const history = el("p", { class: "history" });
     const fast = el("p", { class: "fast", hidden: true });
@@ -135,17 +141,19 @@
     const dropBox = el("div", { hidden: true }, [
       el("label", { class: "field", for: "drop", text: "You are at your cap. Which group will you leave to make room?" }), drop]);
     const error = el("p", { class: "error", role: "alert" });
-    const decline = el("button", { type: "button", "data-action": "decline", text: "Don't join" });
-    const later = el("button", { type: "button", "data-action": "later", text: "Decide later" });
-    const join = el("button", { type: "button", "data-action": "join", disabled: true, text: "Join" });
+    const decline = after ? el("button", { type: "button", "data-action": "leave", text: "Leave it" })
+      : el("button", { type: "button", "data-action": "decline", text: "Don't join" });
+    const later = el("button", { type: "button", "data-action": "later", text: after ? "Ask me later" : "Decide later" });
+    const join = after ? el("button", { type: "button", "data-action": "justify", text: "Keep it" })
+      : el("button", { type: "button", "data-action": "join", disabled: true, text: "Join" });
     const box = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "title" }, [
-      title, warnCovered, fast, count, history, offline, reasons,
+      title, unseen, warnCovered, fast, count, history, offline, reasons,
       el("label", { class: "field", for: "give", text: "What will you give this group?" }), give,
       el("label", { class: "field", for: "get", text: "What will it give you?" }), get,
       involvement, dropBox, error, el("div", { class: "buttons" }, [decline, later, join]),
     ]);
 
-    let remaining = Math.max(0, Number(current.delay ?? 5));
+    let remaining = after ? 0 : Math.max(0, Number(current.delay ?? 5)); // no pause after the fact
     let timer = null;
     let hold = false;     // covered by the page: the delay waits
     let done = false;
@@ -154,7 +162,7 @@
     function render() {
       const cap = current.cap ?? 5;
       const members = current.count ?? 0;
-      const over = members >= cap;
+      const over = after ? members > cap : members >= cap; // after the fact, this group is counted
       count.textContent = `You are in ${members} of ${cap} groups.`;
       count.classList.toggle("over", over);
       history.textContent = historyText(current.history);
@@ -166,7 +174,7 @@
       dropBox.hidden = !over;
       if (over && drop.options.length <= 1 && (current.members || []).length) {
         drop.replaceChildren(el("option", { value: "", text: "Choose a group…" }));
-        for (const member of current.members || []) {
+        for (const member of (current.members || []).filter((m) => `${m.platform}:${m.id}` !== known)) {
           drop.append(el("option", { value: `${member.platform}:${member.id}`, text: member.name || `${member.platform}:${member.id}` }));
         }
       }
@@ -178,7 +186,7 @@
       if (done) return;
       if (remaining <= 0) {
         join.disabled = false;
-        join.textContent = "Join";
+        join.textContent = after ? "Keep it" : "Join";
         return;
       }
       join.disabled = true;
@@ -227,7 +235,7 @@
         give.focus();
         return;
       }
-      const over = (current.count ?? 0) >= (current.cap ?? 5);
+      const over = after ? (current.count ?? 0) > (current.cap ?? 5) : (current.count ?? 0) >= (current.cap ?? 5);
       if (over && !drop.value) {
         error.textContent = "Choose the group you will leave to make room.";
         drop.focus();
@@ -236,12 +244,22 @@
       const choice = drop.value ? (current.members || []).find((m) => `${m.platform}:${m.id}` === drop.value) : null;
       const fields = { group, reasons: checked("reason"), give: giveText, get: getText, involvement: checked("involvement") };
       if (choice) fields.drop = { platform: choice.platform, id: choice.id, name: choice.name || null };
-      decide("join", () => send("join_justified", fields));
+      if (after) fields.afterwards = true;
+      decide(after ? "justify" : "join", () => send("join_justified", fields));
     }
     function tryDecline() {
+      if (after) { // the intention to leave; the page then opens the group's way out
+        decide("leave", () => send("review_decision", { group, decision: "leave",
+          note: "Joined without deciding: leaving it." }));
+        return;
+      }
       decide("decline", () => send("join_declined", { group, reasons: checked("reason") }));
     }
     function tryLater() {
+      if (after) { // asked again on a visit tomorrow (the page keeps the date)
+        decide("later", () => Promise.resolve());
+        return;
+      }
       decide("later", () => {
         const at = new Date(Date.now() + REMIND_MS).toISOString();
         return Promise.all([send("join_deferred", { group, remind_at: at }),
@@ -261,7 +279,8 @@
     const onKey = trusted((event) => {
       if (event.key === "Escape") {
         event.preventDefault();
-        tryDecline();
+        if (after) tryLater(); // after the fact, Escape asks again later; it never leaves a group
+        else tryDecline();
       } else if (event.key === "Tab") {
         const focusable = [...box.querySelectorAll("input, textarea, select, button")]
           .filter((node) => !node.disabled && !node.closest("[hidden]"));
@@ -276,7 +295,7 @@
 
     render();
     document.body.replaceChildren(el("div", { class: "backdrop" }, [box]));
-    decline.focus();
+    (after ? give : decline).focus(); // after the fact, Enter never leaves a group
     tick();
     // When the dialog first showed (epoch ms): bench/guard_browser.py reads it.
     requestAnimationFrame(() => { box.dataset.shownAt = String(performance.timeOrigin + performance.now()); });

@@ -57,6 +57,16 @@
     const problems = (status.sight && status.sight.problems) || [];
     $("sight").hidden = problems.length === 0;
     $("sight").textContent = problems.join(" ");
+    // Joins the guard did not see, not answered yet: each opens its group's page, which asks.
+    const missed = status.unjustified || [];
+    $("missed").hidden = missed.length === 0;
+    $("unjustified").replaceChildren(...missed.map((item) => {
+      const name = item.group.name || item.key;
+      const words = item.status === "requested" ? "asked to join" : "joined";
+      const parts = [el("span", { text: `You ${words} ${name} on ${F.day(item.at)} without deciding.` })];
+      if (item.group.url) parts.push(el("a", { class: "button", href: item.group.url, target: "_blank", text: "Open it to say why" }));
+      return el("li", { "data-group": item.key }, parts);
+    }));
     $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
   }
 

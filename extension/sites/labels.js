@@ -240,6 +240,23 @@
     return joined ? "joined" : null;
   }
 
+  // The way out of a group a member's page offers: a "Leave group" control in view, or the
+  // control that opens the menu holding it (Facebook's "Joined", LinkedIn's "More" / "…").
+  // Returns { leave } or { opener } or null.
+  const LEAVE = new Set(["leave group", "leave this group", "quitter le groupe", "gruppe verlassen",
+    "abandonar grupo", "sair do grupo", "lascia il gruppo", "groep verlaten", "forlad gruppen"]);
+  const MORE = new Set(["more", "more actions", "more options", "more group actions", "…", "...", "plus", "mehr", "más", "mais", "altro", "meer", "mere"]);
+  function leavePath(scope) {
+    const controls = [...scope.querySelectorAll(`${CONTROL}, [role=menuitem]`)]
+      .filter((node) => !node.checkVisibility || node.checkVisibility());
+    const said = (node) => normalise(visibleText(node) || accessibleName(node));
+    const leave = controls.find((node) => LEAVE.has(said(node)) || LEAVE.has(normalise(accessibleName(node))));
+    if (leave) return { leave };
+    const opener = controls.find((node) => JOINED.has(said(node)))
+      || controls.find((node) => MORE.has(said(node)) || MORE.has(normalise(accessibleName(node))));
+    return opener ? { opener } : null;
+  }
+
   // Pages of a group that rightly show no join control: not available, rate-limited,
   // signed out (a guest view asks to sign in), an admin's tools.
   const NO_JOIN_PAGE = new Set([
@@ -338,6 +355,6 @@
 
   Handful.labels = {
     JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
-    joinControl, joinsOn, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
+    joinControl, joinsOn, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, leavePath, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
   };
 })();
