@@ -330,3 +330,42 @@ def test_more_real_site_variants_and_blindness_in_firefox(firefox: Firefox) -> N
     sight = json.loads(firefox.home.ok("status", "--json"))["sight"]
     assert sight["linkedin"]["blind"] is True
     assert sight["problems"][0].startswith("Handful could not read 4 LinkedIn group pages")
+
+
+def test_joins_the_guard_cannot_see_are_noticed_and_asked_about_in_firefox(firefox: Firefox
+                                                                           ) -> None:
+    """The sites' own join requests (LinkedIn's JSON body, Facebook's GraphQL form fields)
+    from controls the guard cannot recognise: recorded as unguarded joins, the Facebook vanity
+    page tied to its numeric id, and the next visit asks with the after-the-fact form."""
+    from marionette_driver.by import By
+
+    firefox.open("/groups/777005/")
+    firefox.m.find_element(By.ID, "join").click()
+    firefox.until(lambda: firefox.page("answered") == 200)
+    [requested] = firefox.until(lambda: firefox.of_type("join_requested"))
+    assert requested["unguarded"] is True
+    assert (requested["group"]["id"], requested["group"]["name"]) == ("777005", "Quiet Builders")
+
+    firefox.open("/groups/quiet.makers/", host="www.facebook.com")
+    firefox.m.find_element(By.ID, "send-post").click()
+    firefox.m.find_element(By.ID, "join").click()
+    [joined] = firefox.until(lambda: firefox.of_type("joined"))
+    assert joined["unguarded"] is True and joined["group"]["id"] == "5550001"
+    [alias] = firefox.until(lambda: firefox.of_type("group_alias"))
+    assert {alias["group"]["id"], alias["alias"]["id"]} == {"quiet.makers", "5550001"}
+    assert "A secret draft" not in json.dumps(firefox.events())
+    status = json.loads(firefox.home.ok("status", "--json"))
+    assert sorted(u["key"] for u in status["unjustified"]) == ["facebook:5550001",
+                                                               "linkedin:777005"]
+
+    firefox.open("/groups/777005/")  # the next visit asks why
+    firefox.dialog()
+    assert firefox.m.find_element(By.CSS_SELECTOR, "h2").text == "Why did you join Quiet Builders?"
+    firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys("Build notes")
+    firefox.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys("Honest peers")
+    firefox.m.find_element(By.CSS_SELECTOR, "[data-action=justify]").click()
+    firefox.dialog_gone()
+    [justified] = firefox.until(lambda: firefox.of_type("join_justified"))
+    assert justified["afterwards"] is True and justified["group"]["id"] == "777005"
+    status = json.loads(firefox.home.ok("status", "--json"))
+    assert [u["key"] for u in status["unjustified"]] == ["facebook:5550001"]

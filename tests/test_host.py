@@ -212,3 +212,35 @@ def test_an_agent_started_by_firefox_survives_the_hosts_process_group(store: Hom
         assert status["agent"]["running"] is True
     finally:
         store.run("stop")
+
+
+def test_an_unguarded_join_and_an_alias_through_the_host_reach_status_and_the_cli(
+        running: Home) -> None:
+    host = Host(running)
+    slug = {"platform": "facebook", "id": "quiet.makers", "name": "Quiet Makers",
+            "url": "https://www.facebook.com/groups/quiet.makers/"}
+    numeric = {"platform": "facebook", "id": "5550001"}
+    joined = host.ask({"id": 1, "type": "joined", "event": {
+        "id": "u1", "group": numeric, "unguarded": True, "source": "group"}})
+    assert joined["ok"] and joined["result"]["event"]["unguarded"] is True
+    alias = {"id": 2, "type": "group_alias", "event": {"id": "a1", "group": slug,
+                                                       "alias": numeric}}
+    assert host.ask(alias)["ok"]
+    assert host.ask(alias)["result"]["stored"] is False  # the same pair: stored once
+    wrong = host.ask({"id": 3, "type": "group_alias", "event": {
+        "id": "a2", "group": slug, "alias": {"platform": "linkedin", "id": "1"}}})
+    assert wrong["error"]["code"] == "invalid" and "same platform" in wrong["error"]["message"]
+    found = host.ask({"id": 4, "type": "group", "group": {"platform": "facebook",
+                                                           "id": "quiet.makers"}})
+    view = found["result"]["group"]
+    assert view["key"] == "facebook:5550001" and view["aliases"] == ["facebook:quiet.makers"]
+    assert view["unjustified"] is True and view["group"]["name"] == "Quiet Makers"
+    status = host.ask({"id": 5, "type": "status"})["result"]
+    assert [u["key"] for u in status["unjustified"]] == ["facebook:5550001"]
+    assert host.finish()[0] == 0
+    out = running.ok("status")
+    assert "Joins the guard did not see: 1" in out
+    assert ("Joined without deciding: Quiet Makers on " in out
+            and "`handful groups leave facebook:5550001`" in out)
+    running.ok("groups", "leave", "facebook:quiet.makers")  # by its other id
+    assert "Joined without deciding" not in running.ok("status")

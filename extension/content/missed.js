@@ -103,12 +103,9 @@
   }
 
   // A visit to a group's page: a join there the user has not answered yet is asked about,
-  // unless they said "later" in the last day. Only in a tab in view, once per visit.
+  // unless they said "later" in the last day; once per visit. (A tab opened in the background
+  // has the dialog waiting when the user comes to it: it counts no choice until in view.)
   async function visit(key, group) {
-    if (document.visibilityState !== "visible") {
-      document.addEventListener("visibilitychange", () => visit(key, group), { once: true });
-      return;
-    }
     if (Handful.dialog.isOpen() || !Handful.standing || Handful.standing.page() !== key) return;
     const { askLater = {} } = await chrome.storage.local.get("askLater").catch(() => ({}));
     if ((askLater[key] || 0) > Date.now()) return;
