@@ -57,6 +57,7 @@ ROUTES = {
     ("www.linkedin.com", "/groups/777005/"): "missed/linkedin-group-icon.html",
     ("www.facebook.com", "/groups/quiet.makers/"): "missed/facebook-group-icon.html",
     ("www.facebook.com", "/groups/kind.founders/"): "missed/facebook-group-vanity.html",
+    ("www.facebook.com", "/groups/feed/"): "missed/facebook-groups-feed.html",
     ("www.facebook.com", "/bench/busy-feed/"): "missed/facebook-busy-feed.html",
 }
 # Response headers of some fixtures: the hostile page allows frames of its own origin only,

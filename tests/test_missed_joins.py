@@ -15,6 +15,7 @@ from tests.browser import DIALOG, Browser, dialog_gone, open_dialog
 LINKEDIN_ICON = "https://www.linkedin.com/groups/777005/"
 FACEBOOK_ICON = "https://www.facebook.com/groups/quiet.makers/"
 FACEBOOK_VANITY = "https://www.facebook.com/groups/kind.founders/"
+FACEBOOK_GROUPS_FEED = "https://www.facebook.com/groups/feed/"
 
 
 def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -137,6 +138,14 @@ def test_a_facebook_join_by_vanity_page_is_tied_to_its_numeric_id_and_other_call
     assert group["key"] == "facebook:5550001" and group["aliases"] == ["facebook:quiet.makers"]
     assert group["status"] == "member" and group["unjustified"] is True
 
+    # the review counts it, and says so first for the group
+    review = browser.extension_page("review/review.html")
+    review.wait_for_selector("body[data-ready]")
+    row = review.locator("#groups > li[data-group='facebook:5550001']")
+    assert row.locator(".advice").inner_text().startswith("You joined it without deciding")
+    assert review.locator("[data-score=unguarded]").inner_text() == "1 join made without a decision"
+    review.close()
+
     # "leave it": the intention recorded, and the group's own way out opened on the page
     page.reload()
     d = open_dialog(page)
@@ -176,3 +185,18 @@ def test_a_guarded_join_of_a_vanity_named_group_is_not_recorded_again_as_unguard
     assert group["status"] == "member" and group["commitment"]["give"].startswith("Introductions")
     assert group["unjustified"] is False and browser.status()["unjustified"] == []
     assert browser.status()["scoreboard"]["unguarded"] == 0
+
+
+def test_a_join_the_guard_saw_without_its_group_and_then_its_request_counts_once(
+        browser: Browser) -> None:
+    page = browser.page(FACEBOOK_GROUPS_FEED)
+    page.click("#suggested [aria-label='Join group']")  # a join, but no link says which group
+    page.wait_for_function("window.sent === 200")
+    assert not page.is_visible(DIALOG)
+    events = browser.wait_for_events(lambda evs: bool(of_type(evs, "join_requested")))
+    [click] = of_type(events, "join_unguarded")
+    [requested] = of_type(events, "join_requested")
+    assert requested["unguarded"] is True and requested["click"] == click["id"]
+    assert requested["group"]["id"] == "5550003" and requested["source"] == "feed"
+    assert browser.status()["scoreboard"]["unguarded"] == 1  # one join, counted once
+    assert [u["key"] for u in browser.status()["unjustified"]] == ["facebook:5550003"]

@@ -61,6 +61,10 @@
       el("li", { "data-score": "declined", text: `${score.declined} not joined${share}` }),
       el("li", { "data-score": "left", text: plural(score.left, "group left", "groups left") }),
     ];
+    if (score.unguarded) { // joins that got past the guard: it had no chance to ask first
+      items.push(el("li", { "data-score": "unguarded",
+        text: plural(score.unguarded, "join made without a decision", "joins made without a decision") }));
+    }
     if (score.commitments && score.commitments.made) {
       items.push(el("li", { "data-score": "commitments",
         text: `${score.commitments.kept} of ${score.commitments.made} commitments kept` }));
