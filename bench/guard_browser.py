@@ -20,18 +20,12 @@ Usage: python bench/guard_browser.py [--clicks N] [--seconds S] [--compare DIR]
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from common import PASSPHRASE, ROOT, cpu_reference, emit
-
-sys.path.insert(0, str(ROOT))
-from tests.browser import DIALOG, EXTENSION_DIR, FixtureSite, launch
+from browsing import DIALOG, FixtureSite, Home, bench_site, builds, launch
+from common import cpu_reference, emit
 
 # Before the click: its start, and (for a dialog in the page's own DOM, before issue 10) the
 # first animation frame after the dialog entered the page.
@@ -53,13 +47,6 @@ WATCH = """() => {
   });
 }"""
 
-
-class Home:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.state = root / "state"
-        self.env = {**os.environ, "HANDFUL_HOME": str(root), "HANDFUL_PASSPHRASE": PASSPHRASE,
-                    "PYTHONPATH": str(ROOT / "agent")}
 
 
 def script_ms(page: Any, seconds: float) -> float:
@@ -153,30 +140,18 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="another build's extension folder")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        home = Home(root / "home")
-        handful = [sys.executable, "-m", "handful"]
-        subprocess.run([*handful, "init"], env=home.env, check=True, capture_output=True)
-        site = FixtureSite(root)
-        try:
-            # The feed without any extension: what each build's feed cost is compared with.
-            playwright, context = launch(home, root / "plain", site, extension=False)
-            plain = context.new_page()
-            plain.goto("https://www.linkedin.com/feed/")
-            plain.bring_to_front()
-            without = script_ms(plain, args.seconds)
-            context.close()
-            playwright.stop()
-            builds = ([("before", args.compare.resolve())] if args.compare else [])
-            builds.append(("after" if args.compare else "this", EXTENSION_DIR))
-            for label, extension in builds:
-                measure(label, extension, home, site, root / f"profile-{label}", args.clicks,
-                        args.seconds, without)
-        finally:
-            site.close()
-            subprocess.run([*handful, "stop"], env=home.env, check=False, capture_output=True)
-
+    with bench_site() as (root, home, site):
+        # The feed without any extension: what each build's feed cost is compared with.
+        playwright, context = launch(home, root / "plain", site, extension=False)
+        plain = context.new_page()
+        plain.goto("https://www.linkedin.com/feed/")
+        plain.bring_to_front()
+        without = script_ms(plain, args.seconds)
+        context.close()
+        playwright.stop()
+        for label, extension in builds(args.compare):
+            measure(label, extension, home, site, root / f"profile-{label}", args.clicks,
+                    args.seconds, without)
 
 if __name__ == "__main__":
     main()

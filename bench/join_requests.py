@@ -17,17 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from common import PASSPHRASE, ROOT, cpu_reference, emit
-
-sys.path.insert(0, str(ROOT))
-from tests.browser import EXTENSION_DIR, FixtureSite, launch
+from browsing import FixtureSite, Home, bench_site, builds, launch
+from common import cpu_reference, emit
 
 TICK = os.sysconf("SC_CLK_TCK")
 CLOSE_FIRST_RUN = """async () => {
@@ -37,13 +32,6 @@ CLOSE_FIRST_RUN = """async () => {
   return tabs.length > 0;
 }"""
 
-
-class Home:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.state = root / "state"
-        self.env = {**os.environ, "HANDFUL_HOME": str(root), "HANDFUL_PASSPHRASE": PASSPHRASE,
-                    "PYTHONPATH": str(ROOT / "agent")}
 
 
 def extension_processes() -> list[int]:
@@ -107,22 +95,10 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="another build's extension folder")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        home = Home(root / "home")
-        handful = [sys.executable, "-m", "handful"]
-        subprocess.run([*handful, "init"], env=home.env, check=True, capture_output=True)
-        site = FixtureSite(root)
-        try:
-            builds = ([("before", args.compare.resolve())] if args.compare else [])
-            builds.append(("after" if args.compare else "this", EXTENSION_DIR))
-            for label, extension in builds:
-                measure(label, extension, home, site, root / f"profile-{label}",
-                        args.seconds, args.rate)
-        finally:
-            site.close()
-            subprocess.run([*handful, "stop"], env=home.env, check=False, capture_output=True)
-
+    with bench_site() as (root, home, site):
+        for label, extension in builds(args.compare):
+            measure(label, extension, home, site, root / f"profile-{label}", args.seconds,
+                    args.rate)
 
 if __name__ == "__main__":
     main()
