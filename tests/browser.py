@@ -23,11 +23,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from handful.manifests import write_host
+from handful.identity import CHROME_ID
+from handful.install.manifests import write_host
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION_DIR = ROOT / "extension"
-EXTENSION_ID = "gdojkhmbggmkkagejanincjdehedelok"
+EXTENSION_ID = CHROME_ID
 FIXTURES = ROOT / "tests" / "fixtures" / "sites"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -181,7 +182,7 @@ class Browser:
         when the keyring is locked) until the block ends. The extension restarts the agent
         whenever it asks, so stopping and blocking are retried until the block holds."""
         from handful.errors import StoreBusy
-        from handful.store.lock import WriterLock
+        from handful.filelock import WriterLock
 
         blocker = WriterLock(self.home.state / "writer.lock")
         for _ in range(20):

@@ -39,4 +39,5 @@ echo "== eslint"; npx --no-install eslint extension
 echo "== web-ext lint"; npx --no-install web-ext lint --source-dir extension --self-hosted --output text
 echo "== ruff"; ruff check agent tests bench
 echo "== mypy --strict"; mypy
+echo "== import-linter (the layers)"; lint-imports --no-cache
 echo "== pytest"; pytest "$@"

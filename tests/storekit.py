@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from handful.domain.reducer import EventReducer
 from handful.domain.state import State
-from handful.ledger import EventReducer, Ledger, unlock
+from handful.ledger import Ledger, unlock
 from handful.paths import Paths
 from handful.store.files import Files
 from handful.store.layout import DeviceIdentity, StoreMeta

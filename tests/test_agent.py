@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from handful.api.client import AgentClient
+from handful.client import AgentClient
 from tests.conftest import Home, base_env
 
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable

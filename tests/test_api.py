@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from handful.api.app import build_app
+from handful.api.service import AgentService
 from handful.ledger import Ledger
-from handful.service import AgentService
 from tests.conftest import Home
 
 GROUP = {"platform": "linkedin", "id": "12345", "name": "Data Folk",
@@ -177,3 +179,33 @@ async def test_callers_that_are_not_ours_are_refused(api: Api, headers: dict[str
         b'{"platform": "linkedin", "id": "1"}}}', **headers)
     assert status == 403 and reply["error"]["code"] == "forbidden"
     assert list(api.ledger.events()) == []
+
+
+def documented_result(kind: str) -> set[str]:
+    """The top-level fields docs/protocol.md's table of reads gives for `kind`'s result."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text()
+    [row] = [line for line in doc.splitlines() if line.startswith(f"| `{kind}` |")]
+    cell = row.split(" | ")[-1]
+    outer = cell[cell.index("{") + 1:]
+    depth, top = 0, []
+    for ch in outer:  # keep only what is at the outer object's own level
+        if ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0:
+            top.append(ch)
+    return set(re.findall(r'"([a-z_]+)"', "".join(top)))
+
+
+async def test_docs_protocol_md_gives_each_reads_fields_as_the_agent_answers(api: Api) -> None:
+    await api.send({"id": 1, "type": "joined", "event": {
+        "id": "d1", "group": {"platform": "linkedin", "id": "12345", "name": "Docs"}}})
+    asked = {"status": {}, "group": {"group": {"platform": "linkedin", "id": "12345"}},
+             "review": {}, "settings_get": {}, "ping": {}}
+    for kind, fields in asked.items():
+        reply = await api.send({"id": kind, "type": kind, **fields})
+        assert reply["ok"], reply
+        assert set(reply["result"]) == documented_result(kind), kind

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 from pathlib import Path
 
-from handful.manifests import write_host
+from handful.identity import CHROME_ID, FIREFOX_ID
+from handful.install.manifests import write_host
 from tests.conftest import Home
 from tests.hostkit import EXTENSION, LENGTH
 
@@ -41,3 +44,13 @@ def test_the_launcher_runs_the_host(store: Home, tmp_path: Path) -> None:
             "id": "hello", "ok": True, "result": {"pong": True}}
     finally:
         store.run("stop")
+
+
+def test_the_chrome_id_is_the_one_the_manifest_key_gives() -> None:
+    """Chrome's id of an unpacked extension with a `key`: the first 32 hex digits of the
+    SHA-256 of the key's DER bytes, each digit written as a letter a-p."""
+    manifest = json.loads((Path(__file__).parent.parent / "extension" / "manifest.json")
+                           .read_text())
+    digest = hashlib.sha256(base64.b64decode(manifest["key"])).hexdigest()[:32]
+    assert "".join(chr(ord("a") + int(d, 16)) for d in digest) == CHROME_ID
+    assert manifest["browser_specific_settings"]["gecko"]["id"] == FIREFOX_ID

@@ -1,5 +1,5 @@
-"""The agent's life: run in the foreground, start in the background (once, however many
-callers ask at the same moment), stop cleanly on SIGTERM with everything on disk."""
+"""The agent itself: serve in the foreground until SIGTERM, with everything on disk when it
+stops. Starting it in the background and stopping it are `agentctl`'s (stdlib only)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,15 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
-import time
-from pathlib import Path
 from typing import IO
 
-from handful.api.client import AgentClient, AgentUnavailable, socket_path, unix_supported
+from handful.agentctl import agent_pid
+from handful.client import socket_path, unix_supported
 from handful.errors import HandfulError
+from handful.filelock import WriterLock
 from handful.paths import Paths, private_dir
 from handful.store.files import Files
-from handful.store.lock import WriterLock
 
 log = logging.getLogger("handful.agent")
 
@@ -32,7 +30,8 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) 
     try:
         lock.acquire(timeout=0)
     except HandfulError:
-        raise HandfulError(f"the agent is already running (pid {_pid(paths) or '?'})") from None
+        running = agent_pid(paths) or "?"
+        raise HandfulError(f"the agent is already running (pid {running})") from None
     try:
         from handful.ledger import Ledger
 
@@ -55,8 +54,8 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
     from aiohttp import web
 
     from handful.api.app import build_app
+    from handful.api.service import AgentService
     from handful.ledger import Ledger
-    from handful.service import AgentService
 
     assert isinstance(ledger, Ledger)
     service = AgentService(ledger)
@@ -126,7 +125,7 @@ async def _notices(service: object, paths: Paths, stop: asyncio.Event) -> None:
     """A desktop notification when the review is due (at most once a day) and when a
     networking fast is over (once)."""
     from handful import clock
-    from handful.service import AgentService
+    from handful.api.service import AgentService
     from handful.tray import notify
 
     assert isinstance(service, AgentService)
@@ -150,95 +149,3 @@ async def _notices(service: object, paths: Paths, stop: asyncio.Event) -> None:
                 said.done(reason, today)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), NOTICE_EVERY_S)
-
-
-def _pid(paths: Paths) -> int | None:
-    try:
-        return int((paths.runtime / "agent.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def ensure_running(paths: Paths, timeout: float = 20.0) -> bool:
-    """Start the agent unless it answers; True if this call started it. Callers racing
-    here (two browsers starting at once) take turns on a lock: one starts, all see it."""
-    client = AgentClient(paths.runtime, timeout=5)
-    try:
-        if client.ping():
-            return False
-        private_dir(paths.runtime)
-        lock = WriterLock(paths.runtime / "start.lock")
-        lock.acquire(timeout=timeout)
-        try:
-            if client.ping():
-                return False
-            _spawn(paths, timeout)
-            return True
-        finally:
-            lock.release()
-    finally:
-        client.close()
-
-
-def _spawn(paths: Paths, timeout: float) -> None:
-    log_path = paths.runtime / "agent.log"
-    with open(log_path, "ab") as out:
-        os.chmod(log_path, 0o600)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "handful", "agent"], env=paths.environ(),
-            stdin=subprocess.DEVNULL,
-            stdout=out, stderr=out, start_new_session=True,  # outlives the browser's host
-            close_fds=True)
-    client = AgentClient(paths.runtime, timeout=2)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if client.ping():
-                return
-            if proc.poll() is not None:
-                raise AgentUnavailable(f"the agent stopped at once: {_last_line(log_path)}")
-            time.sleep(0.02)
-    finally:
-        client.close()
-    raise AgentUnavailable(f"the agent did not answer within {timeout:.0f} s; see {log_path}")
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "no log"
-    return lines[-1].removeprefix("handful: ") if lines else "no output"
-
-
-def stop_agent(paths: Paths, timeout: float = 20.0) -> bool:
-    """SIGTERM the agent and wait until it is gone; False if it was not running."""
-    pid = _pid(paths)
-    client = AgentClient(paths.runtime, timeout=2)
-    try:
-        if pid is None or not client.ping():
-            return False
-    finally:
-        client.close()
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.02)
-    raise HandfulError(f"the agent (pid {pid}) did not stop within {timeout:.0f} s")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child of ours counts as gone
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    return True

@@ -16,18 +16,15 @@ import struct
 import sys
 from typing import BinaryIO
 
-from handful.api.client import AgentClient, AgentUnavailable
+from handful.client import AgentClient, AgentUnavailable
 from handful.errors import HandfulError
+from handful.identity import EXTENSION_IDS
 from handful.paths import Paths
 
-NAME = "com.handful.agent"
 MAX_IN = 1 << 20            # a message to the agent (the protocol's limit)
 MAX_SKIP = 64 << 20         # larger frames cannot be skipped: the stream is given up
 MAX_OUT = 1 << 20           # the browser refuses more from a host
 LENGTH = struct.Struct("=I")  # native byte order, as the browser writes it
-
-# The extension's ids: its Chrome id (fixed by the manifest key) and its Firefox add-on id.
-EXTENSION_IDS = {"gdojkhmbggmkkagejanincjdehedelok", "handful@handful.app"}
 
 
 def allowed_ids(paths: Paths) -> set[str]:
@@ -101,7 +98,7 @@ class Relay:
                 if attempt == 2 or os.environ.get("HANDFUL_HOST_NO_START"):
                     return _error(_request_id(body), "agent_unavailable", str(error))
                 try:  # not running, or restarting: start it (once) and try again
-                    from handful.daemon import ensure_running
+                    from handful.agentctl import ensure_running
 
                     ensure_running(self.paths)
                 except HandfulError as start_error:

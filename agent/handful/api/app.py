@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 
 from handful.api import protocol
+from handful.api.service import AgentService
 from handful.errors import HandfulError, StorageFailure
-from handful.service import AgentService
 
 log = logging.getLogger("handful.api")
 SERVICE_KEY: web.AppKey[AgentService] = web.AppKey("service", AgentService)

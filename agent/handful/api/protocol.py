@@ -27,6 +27,11 @@ EVENT_MESSAGES = {
 }
 
 
+class GroupRef(ev.Group, frozen=True, forbid_unknown_fields=True):
+    """A group in a message: checked strictly on the way in (stored groups are read
+    leniently)."""
+
+
 class ProtocolError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -51,7 +56,7 @@ class RecordEvent(Struct, forbid_unknown_fields=True):
 
 class ImportMemberships(Struct, forbid_unknown_fields=True):
     batch: Token
-    groups: Annotated[list[ev.Group], Meta(max_length=MAX_IMPORT)]
+    groups: Annotated[list[GroupRef], Meta(max_length=MAX_IMPORT)]
     source: Annotated[str, Meta(max_length=100)] = "list_page"
     id: RequestId = None
     type: str = "memberships_imported"
@@ -64,7 +69,7 @@ class Groups(Struct, forbid_unknown_fields=True):
 
 
 class GroupQuery(Struct, forbid_unknown_fields=True):
-    group: ev.Group
+    group: GroupRef
     id: RequestId = None
     type: str = "group"
 

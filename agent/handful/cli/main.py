@@ -16,10 +16,11 @@ from typing import Any
 import msgspec
 
 from handful import __version__, clock
-from handful.api.client import AgentClient
 from handful.cli.render import emit_json, table
 from handful.cli.writes import AgentWriter, DirectWriter, open_writer
+from handful.client import AgentClient
 from handful.domain import events as ev
+from handful.domain.settings import SETTINGS, check_setting
 from handful.domain.views import groups_view, status_view
 from handful.errors import HandfulError, IntegrityError, UsageError
 from handful.ledger import Ledger, init_store
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("config", "read or change a setting (settings are stored as events)", cmd_config)
     p.add_argument("action", choices=["get", "set"])
-    p.add_argument("key", nargs="?", help="one of: " + ", ".join(ev.SETTINGS))
+    p.add_argument("key", nargs="?", help="one of: " + ", ".join(SETTINGS))
     p.add_argument("value", nargs="?")
 
     from handful.cli.review import add_command as add_review
@@ -185,7 +186,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from handful.daemon import ensure_running
+    from handful.agentctl import ensure_running
 
     started = ensure_running(_paths())
     pid = _agent_pid()
@@ -197,7 +198,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from handful.daemon import stop_agent
+    from handful.agentctl import stop_agent
 
     stopped = stop_agent(_paths())
     if args.json:
@@ -228,7 +229,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         doc = status_view(ledger.state, clock.now())
     running = _agent_running()
     doc = {"agent": {"running": running, "pid": _agent_pid() if running else None},
-           "pending_events": 0, **doc, "data": str(_paths().data)}
+           **doc, "data": str(_paths().data)}
     if args.json:
         emit_json(doc)
         return 0
@@ -361,10 +362,10 @@ def cmd_config(args: argparse.Namespace) -> int:
         if args.value is not None:
             raise UsageError("`config get` takes a key, not a value")
         with _reader() as ledger:
-            values = {key: ledger.state.setting(key) for key in ev.SETTINGS}
+            values = {key: ledger.state.setting(key) for key in SETTINGS}
         if args.key is not None:
             if args.key not in values:
-                ev.check_setting(args.key, 0)  # raises the clear "unknown setting" error
+                check_setting(args.key, 0)  # raises the clear "unknown setting" error
             values = {args.key: values[args.key]}
         if args.json:
             emit_json(values)
@@ -376,7 +377,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         return 0
     if args.key is None or args.value is None:
         raise UsageError("`config set` needs a key and a value, e.g. `handful config set cap 4`")
-    value = ev.check_setting(args.key, args.value)
+    value = check_setting(args.key, args.value)
     writer = open_writer(_paths())
     try:
         event = writer.record("settings_changed", {"key": args.key, "value": value})

@@ -93,7 +93,7 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     removed = _installer(args.system).uninstall()
     purged: list[str] = []
     if args.purge:
-        from handful.daemon import stop_agent
+        from handful.agentctl import stop_agent
         from handful.store.keys import forget_keyring_entries
 
         stop_agent(paths)

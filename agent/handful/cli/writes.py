@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handful import clock
-from handful.api.client import AgentClient, AgentUnavailable
+from handful.client import AgentClient, AgentUnavailable
 from handful.domain import events as ev
 from handful.errors import InvalidEvent, StorageFailure, StoreBusy
 from handful.paths import Paths

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from handful.domain.settings import SettingKey, check_setting
 from handful.errors import InvalidEvent
 
 Platform = Literal["linkedin", "facebook"]
@@ -25,10 +26,6 @@ EngagementKind = Literal[
     "referral_given", "referral_received", "business", "meeting",
 ]
 Decision = Literal["keep", "deepen", "leave", "snooze"]
-SettingKey = Literal["cap", "guard.delay_seconds", "review.interval_days", "review.snooze_days",
-                     "review.dormant_days", "review.involvement_90", "guard.paused_until",
-                     "fast.started_at"]
-
 # Patterns are checked in Python on the way in (`_check`), not in the annotations: a regex
 # per field would make reading a million stored events six times slower.
 TS_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
@@ -46,7 +43,9 @@ Amount = Annotated[float, Meta(ge=0, le=1e12)]
 SmallText = Annotated[str, Meta(max_length=100)]
 
 
-class Group(Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+# Stored events are read leniently: a field a newer Handful added is ignored, and the event
+# still counts (sync mixes versions). What comes in is checked strictly (`_unknown_field`).
+class Group(Struct, frozen=True, gc=False):
     platform: Platform
     id: GroupKeyId
     name: Name | None = None
@@ -57,7 +56,7 @@ class Group(Struct, frozen=True, forbid_unknown_fields=True, gc=False):
         return f"{self.platform}:{self.id}"
 
 
-class _Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, gc=False,
+class _Event(Struct, frozen=True, kw_only=True, gc=False,
              tag_field="type", omit_defaults=True):
     id: Token
     ts: Timestamp
@@ -174,19 +173,6 @@ EVENT_TYPES: dict[str, type[Any]] = {
                 SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias)
 }
 
-# The limits each setting accepts, and its default.
-SETTINGS: dict[str, tuple[int, int, int]] = {
-    "cap": (1, 100, 5),
-    "guard.delay_seconds": (0, 600, 5),
-    "review.interval_days": (1, 366, 30),
-    "review.snooze_days": (1, 90, 7),        # a snoozed review is due again after this
-    "review.dormant_days": (7, 365, 60),     # no real interaction for this long: dormant
-    "review.involvement_90": (0, 100, 3),    # posts, comments and events in 90 days that
-                                             # count as taking part
-    "guard.paused_until": (0, 4_102_444_800, 0),  # Unix seconds; 0: not paused
-    "fast.started_at": (0, 4_102_444_800, 0),     # Unix seconds of a 14-day networking fast
-}
-FAST_DAYS = 14
 
 _decoder = msgspec.json.Decoder(Event)
 _encoder = msgspec.json.Encoder()
@@ -255,30 +241,36 @@ def _check(event: Any) -> Event:
     return result
 
 
-def check_setting(key: str, value: object) -> int:
-    if key not in SETTINGS:
-        known = ", ".join(SETTINGS)
-        raise InvalidEvent(f"unknown setting {key!r} (known: {known})")
-    low, high, _ = SETTINGS[key]
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise InvalidEvent(f"{key} must be a whole number, not {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise InvalidEvent(f"{key} must be a whole number, not {value!r}")
-    if not low <= int(value) <= high:
-        raise InvalidEvent(f"{key} must be between {low} and {high}, not {value}")
-    return int(value)
+_GROUP_FIELDS = frozenset(Group.__struct_fields__)
+_GROUPS_IN = ("group", "drop", "alias")  # the fields that hold a group
+
+
+def _unknown_field(raw: dict[str, Any]) -> str | None:
+    """Where an event from outside has a field its type does not know, or None."""
+    cls = EVENT_TYPES.get(raw.get("type"))  # type: ignore[arg-type]
+    if cls is None:
+        return None  # an unknown type: msgspec says so
+    known = frozenset(cls.__struct_fields__) | {"type"}
+    for key in raw:
+        if key not in known:
+            return f"`{key}` - at `$`"
+    for name in _GROUPS_IN:
+        value = raw.get(name)
+        if isinstance(value, dict):
+            for key in value:
+                if key not in _GROUP_FIELDS:
+                    return f"`{key}` - at `$.{name}`"
+    return None
 
 
 def parse_event(data: bytes | str | dict[str, Any]) -> Event:
-    """Validate an event from outside (CLI, agent, extension); a clear error if it is wrong."""
+    """Validate an event from outside (CLI, agent, extension), strictly: unknown fields are
+    refused here (stored events are read leniently); a clear error if it is wrong."""
     try:
-        if isinstance(data, dict):
-            event = msgspec.convert(data, Event)
-        else:
-            event = _decoder.decode(data)
+        raw = data if isinstance(data, dict) else msgspec.json.decode(data)
+        if isinstance(raw, dict) and (where := _unknown_field(raw)) is not None:
+            raise InvalidEvent(f"event refused: Object contains unknown field {where}")
+        event = msgspec.convert(raw, Event)
     except msgspec.ValidationError as error:
         raise InvalidEvent(f"event refused: {_first_line(error)}") from None
     except msgspec.DecodeError as error:
@@ -287,7 +279,8 @@ def parse_event(data: bytes | str | dict[str, Any]) -> Event:
 
 
 def decode_stored(data: bytes) -> Event:
-    """Decode an event read back from the log (validated when it was written)."""
+    """Decode an event read back from the log (validated when it was written; a field a
+    newer Handful added is ignored; an unknown type raises)."""
     event: Event = _decoder.decode(data)
     return event
 

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from handful.clock import iso
-from handful.domain.events import FAST_DAYS
+from handful.domain.settings import FAST_DAYS
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State, day_of
 
 _SLOT = {name: i for i, name in enumerate(FIGURES)}

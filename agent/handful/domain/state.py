@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from handful.domain.events import (
-    SETTINGS,
     Engagement,
     Event,
     Group,
@@ -34,6 +33,7 @@ from handful.domain.events import (
     ReviewDecision,
     SettingsChanged,
 )
+from handful.domain.settings import SETTINGS
 
 OrderKey = tuple[str, str, str]  # (ts, device, id): a total order over all events
 

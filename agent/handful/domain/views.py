@@ -8,8 +8,8 @@ from typing import Any
 import msgspec
 
 from handful.clock import iso
-from handful.domain.events import FAST_DAYS
 from handful.domain.review import scoreboard
+from handful.domain.settings import FAST_DAYS
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath
 from typing import Literal
 
-from handful.host import NAME
+from handful.identity import NAME
 
 System = Literal["linux", "macos", "windows"]
 Family = Literal["chrome", "firefox"]

@@ -11,16 +11,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from handful.api.client import AgentClient
+from handful.client import AgentClient
 from handful.errors import HandfulError
-from handful.host import EXTENSION_IDS, NAME
+from handful.identity import CHROME_ID, FIREFOX_ID, NAME
 from handful.install import autostart
 from handful.install.browsers import BROWSERS, Browser, registry_key
 from handful.install.installer import Installer
 from handful.paths import Paths
 
-CHROME_EXTENSION = next(i for i in EXTENSION_IDS if "@" not in i)
-FIREFOX_EXTENSION = next(i for i in EXTENSION_IDS if "@" in i)
 LENGTH = struct.Struct("=I")
 
 
@@ -76,15 +74,15 @@ def check_manifest(b: Browser, path: Path) -> list[Finding]:
         problems.append("its type is not stdio")
     if b.family == "chrome":
         allowed = doc.get("allowed_origins")
-        want = f"chrome-extension://{CHROME_EXTENSION}/"
+        want = f"chrome-extension://{CHROME_ID}/"
         if not isinstance(allowed, list) or want not in allowed:
             problems.append(f"allowed_origins lacks {want}")
         elif any("*" in str(o) for o in allowed):
             problems.append("allowed_origins holds a wildcard")
     else:
         allowed = doc.get("allowed_extensions")
-        if not isinstance(allowed, list) or FIREFOX_EXTENSION not in allowed:
-            problems.append(f"allowed_extensions lacks {FIREFOX_EXTENSION}")
+        if not isinstance(allowed, list) or FIREFOX_ID not in allowed:
+            problems.append(f"allowed_extensions lacks {FIREFOX_ID}")
     if problems:
         return [Finding(check, False, f"{b.name}: {path}: " + "; ".join(problems), fix)]
     findings = [Finding(check, True, f"{b.name}: {path}")]
@@ -103,8 +101,8 @@ def check_launcher(b: Browser, launcher: Path, manifest: Path) -> Finding:
     if os.name != "nt" and not os.access(launcher, os.X_OK):
         return Finding(check, False, f"{b.name}: the launcher {launcher} is not executable",
                        fix)
-    args = ([str(manifest), FIREFOX_EXTENSION] if b.family == "firefox"
-            else [f"chrome-extension://{CHROME_EXTENSION}/"])
+    args = ([str(manifest), FIREFOX_ID] if b.family == "firefox"
+            else [f"chrome-extension://{CHROME_ID}/"])
     body = json.dumps({"id": "doctor", "type": "ping"}).encode()
     try:
         proc = subprocess.run([str(launcher), *args], input=LENGTH.pack(len(body)) + body,

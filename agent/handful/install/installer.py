@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from handful.errors import UsageError
-from handful.host import NAME
+from handful.identity import NAME
 from handful.install import autostart, pitfalls
 from handful.install.browsers import (
     BROWSERS,
@@ -33,18 +33,19 @@ from handful.install.browsers import (
     windows_manifest_dir,
     windows_manifest_name,
 )
-from handful.install.registry import Registry
-from handful.manifests import (
-    CHROME_ID,
+from handful.install.manifests import (
+    CHROME_ID_SHAPE,
     chrome_ids,
     chrome_manifest,
     firefox_ids,
     firefox_manifest,
     launcher,
 )
+from handful.install.registry import Registry
 from handful.paths import Paths
 
-FIREFOX_ID = re.compile(r"^(?:[A-Za-z0-9._+-]{1,80}@[A-Za-z0-9.-]{1,80}|\{[0-9a-fA-F-]{36}\})$")
+FIREFOX_ID_SHAPE = re.compile(
+    r"^(?:[A-Za-z0-9._+-]{1,80}@[A-Za-z0-9.-]{1,80}|\{[0-9a-fA-F-]{36}\})$")
 RECORD = "installed.json"
 
 
@@ -144,8 +145,9 @@ class Installer:
         self._load_record()
         report = Report()
         script = self.launcher_path()
+        folders = None if w.machine else self.paths.folder_env()  # each user's own, or none
         self._write(script, launcher(self.python, windows=w.system == "windows",
-                                     handful_home=w.env.get("HANDFUL_HOME")), mode=0o755)
+                                     folders=folders), mode=0o755)
         report.launcher = str(script)
         chrome_doc = chrome_manifest(script, chrome_ids(extra))
         firefox_doc = firefox_manifest(script, firefox_ids(extra))
@@ -222,7 +224,7 @@ class Installer:
 
     def _extension_ids(self, given: list[str]) -> list[str]:
         for ident in given:
-            if not (CHROME_ID.match(ident) or FIREFOX_ID.match(ident)):
+            if not (CHROME_ID_SHAPE.match(ident) or FIREFOX_ID_SHAPE.match(ident)):
                 raise UsageError(f"{ident!r} is not an extension id: a Chrome id is 32 letters "
                                  "a to p, a Firefox id looks like name@domain or {uuid}")
         stored = self.paths.config / "extensions.json"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from handful.host import NAME
+from handful.identity import NAME
 
 # Flatpak application ids of the browsers Handful registers with.
 FLATPAKS = {

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from handful.errors import UsageError
-from handful.host import EXTENSION_IDS
-from handful.manifests import TEMPLATES, write_host
+from handful.identity import EXTENSION_IDS
+from handful.install.manifests import TEMPLATES, write_host
 from handful.paths import Paths, private_dir
 
 EXTENSION_DIR = TEMPLATES.parent / "extension"
@@ -49,7 +49,7 @@ def open_browser(paths: Paths, executable: str | None, *, headless: bool = False
     if not shutil.which(executable):
         raise UsageError(f"{executable} is not a program that can be run")
     profile = private_dir(paths.state / "browser-profile")
-    write_host(profile / "NativeMessagingHosts", chrome=sorted(EXTENSION_IDS))
+    write_host(profile / "NativeMessagingHosts", chrome=sorted(EXTENSION_IDS), paths=paths)
     proc = subprocess.Popen(command(executable, profile, headless=headless, extra=extra or []),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True,

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from handful.errors import IntegrityError, StorageFailure
+from handful.filelock import WriterLock
 from handful.paths import Paths, private_dir
 from handful.store.checkpoint import Checkpoint
 from handful.store.files import Files, remove_stale_temps
@@ -51,7 +52,6 @@ from handful.store.layout import (
     StoreMeta,
     segment_name,
 )
-from handful.store.lock import WriterLock
 
 S = TypeVar("S")
 _SEQ_TAG = struct.Struct(">Q16s")

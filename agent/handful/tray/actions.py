@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from handful import clock
-from handful.api.client import AgentClient
+from handful.client import AgentClient
 from handful.domain import events as ev
-from handful.host import EXTENSION_IDS
+from handful.domain.settings import FAST_DAYS
+from handful.identity import CHROME_ID
 from handful.paths import Paths
 
-CHROME_ID = next(i for i in sorted(EXTENSION_IDS) if "@" not in i)
 REVIEW_URL = f"chrome-extension://{CHROME_ID}/review/review.html"
 PAUSE_SECONDS = 3600
 
@@ -83,7 +83,7 @@ class TrayActions:
 
     def start_fast(self) -> None:
         self._set("fast.started_at", int(clock.now().timestamp()))
-        self.said.append(f"A {ev.FAST_DAYS}-day networking fast starts now.")
+        self.said.append(f"A {FAST_DAYS}-day networking fast starts now.")
 
     def open_data_folder(self) -> None:
         self.open_folder(self.paths.data)

@@ -9,29 +9,31 @@ import shlex
 import sys
 from pathlib import Path
 
-from handful.host import EXTENSION_IDS, NAME
+from handful.identity import EXTENSION_IDS, NAME
+from handful.paths import Paths
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "native-messaging"
-CHROME_ID = re.compile(r"^[a-p]{32}$")
+TEMPLATES = Path(__file__).resolve().parents[3] / "native-messaging"
+CHROME_ID_SHAPE = re.compile(r"^[a-p]{32}$")
 
 
 def chrome_ids(extra: list[str] | None = None) -> list[str]:
-    return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if CHROME_ID.match(i))
+    return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if CHROME_ID_SHAPE.match(i))
 
 
 def firefox_ids(extra: list[str] | None = None) -> list[str]:
-    return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if not CHROME_ID.match(i))
+    return sorted(i for i in {*EXTENSION_IDS, *(extra or [])} if not CHROME_ID_SHAPE.match(i))
 
 
 def launcher(python: str = sys.executable, *, windows: bool = os.name == "nt",
-             handful_home: str | None = None) -> str:
+             folders: dict[str, str] | None = None) -> str:
     """The script a manifest points at: the installed package's Python running the host,
-    with HANDFUL_HOME when the data lives there (the browser's environment may lack it)."""
+    with the user's folders named (`Paths.folder_env`: HANDFUL_HOME, or the four folders as
+    the installer resolved them), so the host finds them without resolving them itself and
+    whatever the browser's environment holds. A machine-wide launcher names none."""
     name = "handful-host.cmd.in" if windows else "handful-host.sh.in"
-    env = ""
-    if handful_home:
-        env = (f'set "HANDFUL_HOME={handful_home}"\r\n' if windows
-               else f"HANDFUL_HOME={shlex.quote(handful_home)}; export HANDFUL_HOME\n")
+    env = "".join(f'set "{key}={value}"\r\n' if windows
+                  else f"{key}={shlex.quote(value)}; export {key}\n"
+                  for key, value in (folders or {}).items())
     return (TEMPLATES / name).read_text().replace("@ENV@", env).replace("@PYTHON@", python)
 
 
@@ -49,12 +51,14 @@ def firefox_manifest(launcher_path: Path, ids: list[str]) -> str:
 
 
 def write_host(folder: Path, *, chrome: list[str] | None = None,
-               firefox: list[str] | None = None) -> tuple[Path, Path | None, Path | None]:
+               firefox: list[str] | None = None, paths: Paths | None = None
+               ) -> tuple[Path, Path | None, Path | None]:
     """The launcher and whichever manifests are asked for, in one folder (tests, a custom
-    browser profile). Returns (launcher, chrome manifest, firefox manifest)."""
+    browser profile); the launcher names `paths`' folders, else the host finds them in the
+    browser's environment. Returns (launcher, chrome manifest, firefox manifest)."""
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / ("handful-host.cmd" if os.name == "nt" else "handful-host")
-    script.write_text(launcher())
+    script.write_text(launcher(folders=paths.folder_env() if paths else None))
     script.chmod(0o755)
     chrome_path = firefox_path = None
     if chrome is not None:

@@ -14,15 +14,18 @@ from handful.api.protocol import (
     GroupQuery,
     Groups,
     ImportMemberships,
+    Ping,
     ProtocolError,
     RecordEvent,
     Request,
     Review,
     SettingsGet,
     SettingsSet,
+    Status,
 )
 from handful.domain import events as ev
 from handful.domain.review import plan_review
+from handful.domain.settings import SETTINGS, check_setting
 from handful.domain.views import group_view, groups_view, status_view
 from handful.errors import InvalidEvent
 from handful.ledger import Ledger
@@ -55,14 +58,17 @@ class AgentService:
         if isinstance(body, SettingsGet):
             return self._settings(body.key)
         if isinstance(body, SettingsSet):
-            value = ev.check_setting(body.key, body.value)
+            value = check_setting(body.key, body.value)
             event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
                                                      "value": value})
             stored = await self._append(event)
             return {"stored": stored, **self._settings(body.key)}
-        if request.type == "ping":
+        if isinstance(body, Ping):
             return {"pong": True}
-        return self.status()
+        if isinstance(body, Status):
+            return self.status()
+        raise ProtocolError("unknown_type", f"unknown message type {request.type!r}; see "
+                                            "docs/protocol.md")
 
     def status(self) -> dict[str, Any]:
         with self.ledger.log.state_lock:
@@ -71,10 +77,10 @@ class AgentService:
                 **view}
 
     def _settings(self, key: str | None) -> dict[str, Any]:
-        keys = list(ev.SETTINGS) if key is None else [key]
+        keys = list(SETTINGS) if key is None else [key]
         for name in keys:
-            if name not in ev.SETTINGS:
-                ev.check_setting(name, 0)  # the clear "unknown setting" error
+            if name not in SETTINGS:
+                check_setting(name, 0)  # the clear "unknown setting" error
         with self.ledger.log.state_lock:
             return {"settings": {name: self.ledger.state.setting(name) for name in keys}}
 

@@ -1,4 +1,5 @@
-"""One writer at a time: an exclusive lock on a file in the state dir."""
+"""One process at a time: an exclusive lock on a file (the store's writer, the agent, its
+start). Stdlib only: the native host takes it when it starts the agent."""
 
 from __future__ import annotations
 

@@ -1,0 +1,111 @@
+"""Starting, stopping and pinging the agent: what the native host, the CLI and the tray use.
+Stdlib only (with Handful's own stdlib-only leaves), so the host the browser starts stays
+fast: the agent is started as its own process (`python -m handful agent`), once however many
+callers ask at the same moment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from handful.client import AgentClient, AgentUnavailable
+from handful.errors import HandfulError
+from handful.filelock import WriterLock
+from handful.paths import Paths, private_dir
+
+
+def agent_pid(paths: Paths) -> int | None:
+    try:
+        return int((paths.runtime / "agent.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def ensure_running(paths: Paths, timeout: float = 20.0) -> bool:
+    """Start the agent unless it answers; True if this call started it. Callers racing
+    here (two browsers starting at once) take turns on a lock: one starts, all see it."""
+    client = AgentClient(paths.runtime, timeout=5)
+    try:
+        if client.ping():
+            return False
+        private_dir(paths.runtime)
+        lock = WriterLock(paths.runtime / "start.lock")
+        lock.acquire(timeout=timeout)
+        try:
+            if client.ping():
+                return False
+            _spawn(paths, timeout)
+            return True
+        finally:
+            lock.release()
+    finally:
+        client.close()
+
+
+def _spawn(paths: Paths, timeout: float) -> None:
+    log_path = paths.runtime / "agent.log"
+    with open(log_path, "ab") as out:
+        os.chmod(log_path, 0o600)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "handful", "agent"], env=paths.environ(),
+            stdin=subprocess.DEVNULL,
+            stdout=out, stderr=out, start_new_session=True,  # outlives the browser's host
+            close_fds=True)
+    client = AgentClient(paths.runtime, timeout=2)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if client.ping():
+                return
+            if proc.poll() is not None:
+                raise AgentUnavailable(f"the agent stopped at once: {_last_line(log_path)}")
+            time.sleep(0.02)
+    finally:
+        client.close()
+    raise AgentUnavailable(f"the agent did not answer within {timeout:.0f} s; see {log_path}")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1].removeprefix("handful: ") if lines else "no output"
+
+
+def stop_agent(paths: Paths, timeout: float = 20.0) -> bool:
+    """SIGTERM the agent and wait until it is gone; False if it was not running."""
+    pid = agent_pid(paths)
+    client = AgentClient(paths.runtime, timeout=2)
+    try:
+        if pid is None or not client.ping():
+            return False
+    finally:
+        client.close()
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.02)
+    raise HandfulError(f"the agent (pid {pid}) did not stop within {timeout:.0f} s")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of ours counts as gone
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
