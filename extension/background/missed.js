@@ -5,8 +5,7 @@
 // in a tab where the user justified a join a few minutes ago is that join (and a group its
 // page named by a vanity slug gets the numeric id of its request as an alias); any other is
 // recorded as an unguarded join, joined or requested as the page then shows, and the user is
-// asked about it afterwards. Loaded after background.js (its queueEvent and serial).
-/* global serial, queueEvent */ // background.js's
+// asked about it afterwards. Uses queue.js's queueEvent and serial.
 "use strict";
 (() => {
   const Handful = globalThis.Handful;

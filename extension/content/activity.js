@@ -1,6 +1,7 @@
 // Time in each group: while a group page is visible and in use, a heartbeat every few
 // seconds to the background, which merges them into one visit (with its minutes) when
-// the page goes away. Nothing runs on pages that are not a group's.
+// the page goes away. Nothing runs on pages that are not a group's (a look at each new
+// address, content/navigation.js, says when one is).
 "use strict";
 (() => {
   const Handful = globalThis.Handful;
@@ -12,14 +13,9 @@
 
   function groupHere() {
     const url = new URL(location.href);
-    for (const site of [Handful.sites.linkedin, Handful.sites.facebook]) {
-      const group = site.matches(url) && site.pageKind(url) === "group" ? site.groupAt(url) : null;
-      if (group) {
-        const heading = document.querySelector("h1");
-        return { ...group, name: heading ? Handful.labels.cleanName(heading.textContent) : null };
-      }
-    }
-    return null;
+    const site = Handful.sites.at(url);
+    const group = site && site.pageKind(url) === "group" ? site.groupAt(url) : null;
+    return group ? { ...group, name: Handful.labels.pageHeading(document) } : null;
   }
 
   // Input marks the reader as active; listened to on group pages only, so scrolling a
@@ -35,11 +31,14 @@
     }
   }
 
+  let beating = null;   // the heartbeat, only while on a group's page
   function leave() {
     if (port) port.disconnect(); // the background records the visit
     port = null;
     current = null;
     listen(false);
+    clearInterval(beating);
+    beating = null;
   }
 
   function check() {
@@ -54,6 +53,7 @@
         current = key;
         lastInput = Date.now();
         listen(true);
+        beating = setInterval(beat, BEAT_S * 1000);
       }
     } else if (port && group && group.name) {
       port.postMessage({ name: group.name });
@@ -84,6 +84,7 @@
   });
 
   window.addEventListener("pagehide", leave);
-  setInterval(beat, BEAT_S * 1000);
+  window.addEventListener("pageshow", check); // back from the back-forward cache
+  Handful.navigation.onChange(check); // another group's page: its own visit at once
   document.addEventListener("DOMContentLoaded", check);
 })();

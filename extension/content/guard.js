@@ -31,7 +31,7 @@
 
   function site() {
     const url = here();
-    return [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url)) || null;
+    return Handful.sites.at(url);
   }
 
   function newId() {

@@ -1,5 +1,6 @@
 // On the user's own group list pages, read the list (including what loads while they
-// scroll) and record it as their current memberships. Elsewhere: a URL check a second.
+// scroll) and record it as their current memberships. Elsewhere: nothing but a look at
+// each new address.
 "use strict";
 (() => {
   const Handful = globalThis.Handful;
@@ -11,7 +12,7 @@
   let lastUrl = "";
 
   function site(url) {
-    return [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url)) || null;
+    return Handful.sites.at(url);
   }
 
   function report() {
@@ -61,9 +62,9 @@
     }
   }
 
-  // Content scripts cannot see the page's history.pushState: a cheap poll of the URL
-  // (hash-only changes do not change the page kind, so they cost nothing further).
-  setInterval(onUrl, 1000);
+  // In-page navigation (content/navigation.js; a hash-only change does not change the page
+  // kind, so it costs nothing further).
+  Handful.navigation.onChange(onUrl);
   document.addEventListener("DOMContentLoaded", onUrl);
   onUrl();
 })();

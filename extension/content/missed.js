@@ -14,7 +14,7 @@
 
   function site() {
     const url = new URL(location.href);
-    return [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url)) || null;
+    return Handful.sites.at(url);
   }
 
   function main() {

@@ -25,7 +25,7 @@
 
   function here() {
     const url = new URL(location.href);
-    const site = [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url));
+    const site = Handful.sites.at(url);
     if (!site || site.pageKind(url) !== "group") return null;
     const group = site.groupAt(url);
     return group ? { site, url, group } : null;
@@ -121,6 +121,6 @@
 
   Handful.standing = { page: () => page };
 
-  setInterval(onUrl, 1000); // in-page navigation (content scripts cannot see pushState)
+  Handful.navigation.onChange(onUrl); // in-page navigation (content/navigation.js)
   onUrl();
 })();

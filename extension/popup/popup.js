@@ -22,7 +22,7 @@
   async function groupIn(tab) {
     let url;
     try { url = new URL(tab && tab.url); } catch (error) { return null; }
-    const site = [Handful.sites.linkedin, Handful.sites.facebook].find((s) => s.matches(url));
+    const site = Handful.sites.at(url);
     const found = site ? site.groupAt(url) : null;
     if (!found) return null;
     // the page knows the group's name (its heading); the URL does not
@@ -170,7 +170,7 @@
     let onSite = false;
     try {
       const url = new URL(tab && tab.url);
-      onSite = [Handful.sites.linkedin, Handful.sites.facebook].some((site) => site.matches(url));
+      onSite = Boolean(Handful.sites.at(url));
     } catch (error) {
       onSite = false;
     }

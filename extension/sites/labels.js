@@ -357,4 +357,11 @@
     JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
     joinControl, joinsOn, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, leavePath, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
   };
+
+  // The sites Handful knows, each added by its own file (sites/linkedin.js,
+  // sites/facebook.js): `Handful.sites.at(url)` is the one a URL belongs to, or null.
+  const sites = (Handful.sites = Handful.sites || {});
+  Object.defineProperty(sites, "at", {
+    value: (url) => Object.values(sites).find((site) => site.matches(url)) || null,
+  });
 })();
