@@ -5,7 +5,10 @@ process; cold start (spawn the host, first reply; agent already running); the ag
 resident memory and CPU time over a stretch of idleness.
 Targets (issue 3): write p50 <= 1 ms, p99 <= 5 ms; status p50 <= 0.5 ms; cold <= 150 ms;
 idle RSS <= 60 MB, no wake-ups while idle.
-Usage: python bench/host_roundtrip.py [--idle-seconds S]
+Targets (issue 13): cold <= 50 ms, status p50 <= 0.3 ms. `--compare DIR` measures another
+checkout of the repository first (e.g. a `git worktree` of an older commit), labelled
+"before", then this one, labelled "after", in one run.
+Usage: python bench/host_roundtrip.py [--idle-seconds S] [--count N] [--compare DIR]
 """
 
 from __future__ import annotations
@@ -78,10 +81,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
     parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--compare", type=Path, help="another checkout of the repository")
     args = parser.parse_args()
+    builds = [("before", args.compare.resolve())] if args.compare else []
+    builds.append(("after" if args.compare else "this", ROOT))
+    for label, root in builds:
+        measure(label, root, args.count, args.idle_seconds)
+
+
+def measure(label: str, root: Path, count: int, idle_seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "HANDFUL_HOME": tmp, "HANDFUL_PASSPHRASE": PASSPHRASE,
-               "HANDFUL_EXTENSION_IDS": EXTENSION, "PYTHONPATH": str(ROOT / "agent")}
+               "HANDFUL_EXTENSION_IDS": EXTENSION, "PYTHONPATH": str(root / "agent")}
         handful = [sys.executable, "-m", "handful"]
         subprocess.run([*handful, "init"], env=env, check=True, capture_output=True)
         subprocess.run([*handful, "start"], env=env, check=True, capture_output=True)
@@ -90,7 +101,7 @@ def main() -> None:
             host.ask({"id": 0, "type": "ping"})
             group = {"platform": "linkedin", "id": "1", "name": "Bench"}
             writes, reads = [], []
-            for n in range(args.count):
+            for n in range(count):
                 start = time.perf_counter()
                 reply = host.ask({"id": n, "type": "engagement", "event": {
                     "id": f"e{n}", "group": group, "kind": "visit", "minutes": 1}})
@@ -100,9 +111,9 @@ def main() -> None:
                 assert host.ask({"id": n, "type": "status"})["ok"]
                 reads.append((time.perf_counter() - start) * 1000)
             host.close()
-            emit(bench="host_roundtrip_write", count=args.count, **percentiles(writes),
+            emit(bench="host_roundtrip_write", build=label, count=count, **percentiles(writes),
                  cpu_reference_s=cpu_reference())
-            emit(bench="host_roundtrip_status", count=args.count, **percentiles(reads))
+            emit(bench="host_roundtrip_status", build=label, count=count, **percentiles(reads))
             cold = []
             for _ in range(20):
                 start = time.perf_counter()
@@ -110,17 +121,17 @@ def main() -> None:
                 host.ask({"id": 1, "type": "status"})
                 cold.append((time.perf_counter() - start) * 1000)
                 host.close()
-            emit(bench="host_cold_start", runs=len(cold),
+            emit(bench="host_cold_start", build=label, runs=len(cold),
                  **{f"{k}_ms": v for k, v in summary(cold).items()})
             pid = int((Path(tmp) / "run" / "agent.pid").read_text())
             time.sleep(1)  # let the last connection's keep-alive timer run out
             cpu0, _ = proc_stat(pid)
             woke0 = wakeups(pid)
-            time.sleep(args.idle_seconds)
+            time.sleep(idle_seconds)
             cpu1, rss = proc_stat(pid)
-            emit(bench="agent_idle", seconds=args.idle_seconds, rss_mb=round(rss / 1024, 1),
+            emit(bench="agent_idle", build=label, seconds=idle_seconds, rss_mb=round(rss / 1024, 1),
                  cpu_s=round(cpu1 - cpu0, 3), wakeups=wakeups(pid) - woke0,
-                 cpu_percent=round(100 * (cpu1 - cpu0) / args.idle_seconds, 3))
+                 cpu_percent=round(100 * (cpu1 - cpu0) / idle_seconds, 3))
         finally:
             subprocess.run([*handful, "stop"], env=env, check=False, capture_output=True)
 

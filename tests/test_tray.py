@@ -48,12 +48,14 @@ def test_the_menu_actions_through_the_agent(in_process: Home, tmp_path: Path) ->
         actions.start_fast()
         assert actions.status()["fast"]["active"] is True
         assert "networking fast until" in actions.title()
-        actions.resume_guard()
+        assert actions.guard_label() == "Resume the guard"  # the menu offers the way back
+        actions.toggle_guard()
         assert actions.status()["guard"]["paused"] is False
+        assert actions.guard_label() == "Pause the guard for an hour"
         target = actions.export(tmp_path)
         events = json.loads(target.read_text())["events"]
         assert [e["key"] for e in events if e["type"] == "settings_changed"] == [
-            "guard.paused_until", "fast.started_at", "guard.paused_until"]
+            "guard.paused_until", "fast.started_at", "guard.paused_until"]  # paused, resumed
         assert oct(target.stat().st_mode & 0o777) == "0o600"
         actions.quit()
         assert quits == [True]

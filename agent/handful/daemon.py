@@ -37,7 +37,7 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) 
 
         ledger = Ledger.open(paths, write=True, lock_timeout=10)
         try:
-            for line in ledger.log.repairs + ledger.log.warnings:
+            for line in ledger.notes:
                 print(f"handful agent: {line}", file=sys.stderr)
             asyncio.run(_serve(paths, ledger, ready, tray))
         finally:

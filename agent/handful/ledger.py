@@ -5,6 +5,7 @@ The one place that joins the store (bytes, keys, files) to the domain (events, s
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import os
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from handful.domain.reducer import EventReducer
 from handful.domain.state import State
 from handful.errors import HandfulError, KeyUnavailable, NotInitialised, UsageError
 from handful.paths import Paths, private_dir
+from handful.store.appender import AsyncAppender
 from handful.store.files import Files
 from handful.store.keys import KeyFiles, keyring_backend
 from handful.store.layout import DeviceIdentity, StoreMeta
@@ -64,6 +66,7 @@ class Ledger:
     def __init__(self, log: EventLog[State], ident: DeviceIdentity | None) -> None:
         self.log = log
         self.ident = ident
+        self._appender: AsyncAppender | None = None
 
     @classmethod
     def open(cls, paths: Paths | None = None, *, write: bool = False, files: Files | None = None,
@@ -93,6 +96,38 @@ class Ledger:
     @property
     def state(self) -> State:
         return self.log.state
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[State]:
+        """The folded state, held still while it is read: appends fold under the same lock
+        (the agent serves reads while its commit thread writes)."""
+        with self.log.state_lock:
+            yield self.log.state
+
+    @property
+    def notes(self) -> list[str]:
+        """What opening the log repaired or warned about, each a sentence for the user."""
+        return self.log.repairs + self.log.warnings
+
+    def verification(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Per device: its segments, records and any unfinished final record; and the
+        warnings of the open (everything was verified by opening the log)."""
+        devices = [{"device": d.name, "segments": len(d.scans),
+                    "records": sum(s.records for s in d.scans),
+                    "unfinished_tail_bytes": d.last.torn if d.last else 0}
+                   for d in self.log.devices]
+        return devices, list(self.log.warnings)
+
+    async def append_async(self, event: ev.Event) -> bool:
+        """`append` for asyncio callers: concurrent appends share one write and one flush."""
+        if self._appender is None:
+            self._appender = AsyncAppender(self.log)
+        return await self._appender.append(event.id, ev.encode(event))
+
+    async def close_async(self) -> None:
+        """Finish the appends under way (the log itself is closed by `close`)."""
+        if self._appender is not None:
+            await self._appender.close()
 
     @property
     def device(self) -> str:

@@ -1,6 +1,6 @@
 """What the agent does for each message: the one writer's operations on the log.
 
-Every write is acknowledged only once durable (group-committed through AsyncAppender);
+Every write is acknowledged only once durable (group-committed: `Ledger.append_async`);
 every event carries the client's own id, so a retry after a lost reply is stored once.
 """
 
@@ -29,17 +29,15 @@ from handful.domain.settings import SETTINGS, check_setting
 from handful.domain.views import group_view, groups_view, status_view
 from handful.errors import InvalidEvent
 from handful.ledger import Ledger
-from handful.store.appender import AsyncAppender
 
 
 class AgentService:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.appender = AsyncAppender(ledger.log)
         self.started = clock.now_iso()
 
     async def close(self) -> None:
-        await self.appender.close()
+        await self.ledger.close_async()
 
     async def handle(self, request: Request) -> Any:
         body = request.body
@@ -48,11 +46,11 @@ class AgentService:
         if isinstance(body, ImportMemberships):
             return await self._import(body)
         if isinstance(body, Groups):
-            with self.ledger.log.state_lock:
-                return groups_view(self.ledger.state, clock.now(), everything=body.all)
+            with self.ledger.reading() as state:
+                return groups_view(state, clock.now(), everything=body.all)
         if isinstance(body, Review):
-            with self.ledger.log.state_lock:
-                return plan_review(self.ledger.state, clock.now())
+            with self.ledger.reading() as state:
+                return plan_review(state, clock.now())
         if isinstance(body, GroupQuery):
             return self._group(body.group)
         if isinstance(body, SettingsGet):
@@ -71,8 +69,8 @@ class AgentService:
                                             "docs/protocol.md")
 
     def status(self) -> dict[str, Any]:
-        with self.ledger.log.state_lock:
-            view = status_view(self.ledger.state, clock.now())
+        with self.ledger.reading() as state:
+            view = status_view(state, clock.now())
         return {"agent": {"running": True, "since": self.started, "device": self.ledger.device},
                 **view}
 
@@ -81,12 +79,11 @@ class AgentService:
         for name in keys:
             if name not in SETTINGS:
                 check_setting(name, 0)  # the clear "unknown setting" error
-        with self.ledger.log.state_lock:
-            return {"settings": {name: self.ledger.state.setting(name) for name in keys}}
+        with self.ledger.reading() as state:
+            return {"settings": {name: state.setting(name) for name in keys}}
 
     def _group(self, group: ev.Group) -> dict[str, Any]:
-        with self.ledger.log.state_lock:
-            state = self.ledger.state
+        with self.ledger.reading() as state:
             found = state.find(group.key)
             view = group_view(found, clock.now(), state.aliases_of(found.key)) if found else None
             members = [{"platform": g.platform, "id": g.ident, "name": g.group.name}
@@ -103,7 +100,7 @@ class AgentService:
         return ev.parse_event(raw)
 
     async def _append(self, event: ev.Event) -> bool:
-        return await self.appender.append(event.id, ev.encode(event))
+        return await self.ledger.append_async(event)
 
     async def _record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
         if "id" not in fields:

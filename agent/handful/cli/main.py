@@ -17,7 +17,7 @@ import msgspec
 
 from handful import __version__, clock
 from handful.cli.render import emit_json, table
-from handful.cli.writes import AgentWriter, DirectWriter, open_writer
+from handful.cli.writes import LogWriter, open_writer
 from handful.client import AgentClient
 from handful.domain import events as ev
 from handful.domain.settings import SETTINGS, check_setting
@@ -139,7 +139,7 @@ def _reader() -> Ledger:
 
 
 def _note_repairs(ledger: Ledger) -> None:
-    for line in ledger.log.repairs + ledger.log.warnings:
+    for line in ledger.notes:
         print(f"handful: {line}", file=sys.stderr)
 
 
@@ -344,7 +344,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     return _written(args, event, f"Recorded {args.kind} in {group.key}.")
 
 
-def _notes(writer: DirectWriter | AgentWriter) -> None:
+def _notes(writer: LogWriter) -> None:
     for line in writer.notes:
         print(f"handful: {line}", file=sys.stderr)
 
@@ -389,11 +389,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     try:
         with _reader() as ledger:
-            devices = [{"device": d.name, "segments": len(d.scans),
-                        "records": sum(s.records for s in d.scans),
-                        "unfinished_tail_bytes": d.last.torn if d.last else 0}
-                       for d in ledger.log.devices]
-            warnings = list(ledger.log.warnings)
+            devices, warnings = ledger.verification()
     except IntegrityError as error:
         if args.json:
             emit_json({"ok": False, "error": str(error), "path": error.path, "record": error.seq,

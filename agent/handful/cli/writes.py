@@ -23,6 +23,10 @@ class Membership:
 
 
 class LogWriter(Protocol):
+    """Where the CLI writes: through the running agent, or into the store itself."""
+
+    notes: list[str]  # what opening the store repaired or warned about, for the user
+
     def membership(self, group: ev.Group) -> Membership: ...
 
     def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]: ...
@@ -40,7 +44,7 @@ class DirectWriter:
         from handful.ledger import Ledger
 
         self.ledger = Ledger.open(paths, write=True)
-        self.notes = self.ledger.log.repairs + self.ledger.log.warnings
+        self.notes = self.ledger.notes
 
     def membership(self, group: ev.Group) -> Membership:
         state = self.ledger.state
@@ -92,7 +96,7 @@ class AgentWriter:
         self.client.close()
 
 
-def open_writer(paths: Paths, *checks: tuple[str, dict[str, Any]]) -> DirectWriter | AgentWriter:
+def open_writer(paths: Paths, *checks: tuple[str, dict[str, Any]]) -> LogWriter:
     """A writer, once the events to be written are known to be valid (bad input never
     opens the store)."""
     for type_name, fields in checks:

@@ -81,6 +81,17 @@ class TrayActions:
         self._set("guard.paused_until", 0)
         self.said.append("The join guard is back.")
 
+    def guard_label(self) -> str:
+        return "Resume the guard" if self.status()["guard"]["paused"] else \
+            "Pause the guard for an hour"
+
+    def toggle_guard(self) -> None:
+        """The menu's one guard item: pause it for an hour, or, while paused, resume it."""
+        if self.status()["guard"]["paused"]:
+            self.resume_guard()
+        else:
+            self.pause_guard()
+
     def start_fast(self) -> None:
         self._set("fast.started_at", int(clock.now().timestamp()))
         self.said.append(f"A {FAST_DAYS}-day networking fast starts now.")
