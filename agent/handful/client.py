@@ -7,12 +7,9 @@ there are no Unix sockets, on loopback TCP with the port and token in `run/api.j
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import http.client
 import json
 import os
 import socket
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,24 +33,68 @@ def socket_path(runtime: Path) -> Path:
     path = runtime / "agent.sock"
     if len(os.fsencode(path)) <= MAX_UNIX_PATH:
         return path
+    import hashlib  # only for this rare case: kept off the host's start
+    import tempfile
+
     digest = hashlib.sha256(os.fsencode(runtime)).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"handful-{os.getuid()}-{digest}" / "agent.sock"
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: Path, timeout: float) -> None:
-        super().__init__(UNIX_HOST, timeout=timeout)
-        self._path = path
+MAX_HEAD = 16 << 10     # the agent's response head is a few hundred bytes
+MAX_BODY = 64 << 20     # far above any answer the agent gives (the protocol's own limits)
 
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(os.fspath(self._path))
-        except OSError:
-            sock.close()
-            raise
+
+class _Connection:
+    """One HTTP/1.1 keep-alive connection to the agent: a POST out, an answer with a
+    Content-Length back, which is all the agent (aiohttp) sends. Written here rather than
+    with the stdlib's http.client, whose imports (its email parser) cost the native host
+    about a third of its start, on every start of the browser."""
+
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        self.buffer = b""
+
+    def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.sock.sendall(f"POST {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n"
+                          .encode("latin-1") + body)
+        while b"\r\n\r\n" not in self.buffer:
+            self._more(MAX_HEAD)
+        raw, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        status_line, *lines = raw.decode("latin-1").split("\r\n")
+        parts = status_line.split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise ConnectionError(f"not an HTTP answer: {status_line[:40]!r}")
+        length, close = None, parts[0] == "HTTP/1.0"
+        for line in lines:
+            name, _, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length" and value.isdigit():
+                length = int(value)
+            elif name == "connection":
+                close = value.lower() == "close"
+            elif name == "transfer-encoding":
+                raise ConnectionError(f"an answer in {value} encoding")
+        if length is None or length > MAX_BODY:
+            raise ConnectionError("an answer without a usable Content-Length")
+        while len(self.buffer) < length:
+            self._more(MAX_BODY)
+        data, self.buffer = self.buffer[:length], self.buffer[length:]
+        if close:
+            self.close()
+        return int(parts[1]), data
+
+    def _more(self, limit: int) -> None:
+        if len(self.buffer) > limit:
+            raise ConnectionError("the agent's answer is too large")
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the agent closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
 
 
 class AgentClient:
@@ -62,42 +103,51 @@ class AgentClient:
     def __init__(self, runtime: Path, timeout: float = 30.0) -> None:
         self.runtime = runtime
         self.timeout = timeout
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: _Connection | None = None
         self._headers: dict[str, str] = {}
 
-    def _connect(self) -> http.client.HTTPConnection:
+    def _connect(self) -> _Connection:
         if unix_supported():
             path = socket_path(self.runtime)
             if not path.exists():
                 raise AgentUnavailable("the agent is not running (start it with "
                                        "`handful start`)")
             self._headers = {"Host": UNIX_HOST}
-            return _UnixConnection(path, self.timeout)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            address: str | tuple[str, int] = os.fspath(path)
+        else:
+            try:
+                info = json.loads((self.runtime / "api.json").read_text())
+                port, token = int(info["port"]), str(info["token"])
+            except (OSError, ValueError, KeyError, TypeError):
+                raise AgentUnavailable("the agent is not running (start it with "
+                                       "`handful start`)") from None
+            self._headers = {"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {token}"}
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            address = ("127.0.0.1", port)
+        sock.settimeout(self.timeout)
         try:
-            info = json.loads((self.runtime / "api.json").read_text())
-            port, token = int(info["port"]), str(info["token"])
-        except (OSError, ValueError, KeyError, TypeError):
-            raise AgentUnavailable("the agent is not running (start it with "
-                                   "`handful start`)") from None
-        self._headers = {"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {token}"}
-        return http.client.HTTPConnection("127.0.0.1", port, timeout=self.timeout)
+            sock.connect(address)
+        except OSError as error:
+            sock.close()
+            raise AgentUnavailable(f"the agent is not running ({error.strerror or error}; "
+                                   "start it with `handful start`)") from None
+        return _Connection(sock)
 
     def send_raw(self, body: bytes) -> bytes:
         for attempt in (1, 2):
             if self._conn is None:
                 self._conn = self._connect()
             try:
-                self._conn.request("POST", "/v1/message", body=body, headers={
-                    **self._headers, "Content-Type": "application/json"})
-                response = self._conn.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException) as error:
+                status, data = self._conn.post("/v1/message", {
+                    **self._headers, "Content-Type": "application/json"}, body)
+            except (OSError, ValueError) as error:  # ConnectionError is an OSError
                 self.close()
                 if attempt == 2 or isinstance(error, TimeoutError):
                     raise AgentUnavailable(f"the agent did not answer ({error})") from None
                 continue
-            if response.status != 200:
-                raise AgentUnavailable(f"the agent refused the request ({response.status})")
+            if status != 200:
+                raise AgentUnavailable(f"the agent refused the request ({status})")
             return data
         raise AssertionError("unreachable")
 

@@ -5,7 +5,6 @@ the installer resolved them, so the host the browser starts needs no platformdir
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 APP = "handful"
@@ -14,13 +13,32 @@ FOLDER_VARS = ("HANDFUL_DATA_DIR", "HANDFUL_STATE_DIR", "HANDFUL_CONFIG_DIR",
                "HANDFUL_RUNTIME_DIR")
 
 
-@dataclass(frozen=True)
 class Paths:
-    data: Path      # the store: store.json, keys/, log/ (what sync may carry)
-    state: Path     # this machine only: device id, remembered head, writer lock
-    config: Path
-    runtime: Path   # the agent's socket, pid and log
-    home: Path | None = None  # HANDFUL_HOME, when everything lives under it
+    """The four folders (a plain class, not a dataclass: `dataclasses` and the `inspect` it
+    loads would cost the native host's start a fifth of its imports)."""
+
+    __slots__ = ("config", "data", "home", "runtime", "state")
+
+    def __init__(self, data: Path, state: Path, config: Path, runtime: Path,
+                 home: Path | None = None) -> None:
+        self.data = data        # the store: store.json, keys/, log/ (what sync may carry)
+        self.state = state      # this machine only: device id, remembered head, writer lock
+        self.config = config
+        self.runtime = runtime  # the agent's socket, pid and log
+        self.home = home        # HANDFUL_HOME, when everything lives under it
+
+    def _key(self) -> tuple[Path, Path, Path, Path, Path | None]:
+        return (self.data, self.state, self.config, self.runtime, self.home)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Paths) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Paths(data={self.data!r}, state={self.state!r}, config={self.config!r}, "
+                f"runtime={self.runtime!r}, home={self.home!r})")
 
     def folder_env(self) -> dict[str, str]:
         """The variables that name these same folders to another process."""
