@@ -14,7 +14,7 @@ if (typeof importScripts === "function") {
 
 const HANDLERS = {
   // an event, noted first for matching the sites' own join requests to it (background/missed.js)
-  event: (message, sender) => globalThis.Handful.missed.note(message.type, message.event, sender)
+  event: (message, sender) => globalThis.Handful.joinRequests.note(message.type, message.event, sender)
     .catch(() => undefined).then(() => queueEvent(message.type, message.event)),
   ask_later: (message) => askLater(message.key),
   import: ({ batch, source, groups }) =>

@@ -36,6 +36,7 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "== eslint"; npx --no-install eslint extension
+echo "== tsc --checkJs (the extension's JavaScript against types/handful.d.ts and chrome's types)"; npx --no-install tsc -p tsconfig.json
 echo "== web-ext lint"; npx --no-install web-ext lint --source-dir extension --self-hosted --output text
 echo "== ruff"; ruff check agent tests bench
 echo "== mypy --strict"; mypy

@@ -15,6 +15,7 @@
   const PENDING_MS = 60_000;     // a join request not completed by then is forgotten
   const PENDING_MAX = 20;        // join requests in flight at once, at most
   const SEEN_MS = 15_000;        // how long the tab is given to say what its page shows
+  const SETTLE_MS = 300;         // a completed join request waits this long before matching
   const NUMERIC = /^\d{1,30}$/;
   const GROUP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
   const pending = new Map();     // requestId -> { join, tabId, at }: only join requests
@@ -48,13 +49,21 @@
   // All three listen from the start: a listener added only while a join is in flight (tried:
   // a third less CPU on a busy feed) misses the join's completion in Firefox, which fixes a
   // request's listeners when it starts.
+  /** @type {chrome.webRequest.RequestFilter} */
   const filter = { urls: Handful.requests.URLS, types: ["xmlhttprequest"] };
-  chrome.webRequest.onBeforeRequest.addListener(onBeforeRequest, filter, ["requestBody"]);
+  // (observing only: the listener returns nothing, never a BlockingResponse)
+  chrome.webRequest.onBeforeRequest.addListener(/** @type {any} */ (onBeforeRequest), filter, ["requestBody"]);
   chrome.webRequest.onCompleted.addListener(onCompleted, filter);
   chrome.webRequest.onErrorOccurred.addListener(onErrorOccurred, filter);
 
   // The decisions a join request is matched against, per tab: justified joins (their group)
   // and join clicks the guard let through without a group (their event's id).
+  /**
+   * @param {string} type
+   * @param {HandfulEvent} event
+   * @param {chrome.runtime.MessageSender} sender
+   * @returns {Promise<void>}
+   */
   function note(type, event, sender) {
     const tab = sender && sender.tab && Number.isInteger(sender.tab.id) ? sender.tab.id : null;
     if (tab === null || !event || typeof event !== "object") return Promise.resolve();
@@ -122,6 +131,10 @@
   }
 
   async function noticed(join, tabId, when) {
+    // The guard's report of the same click is sent as the click happens, but its message and
+    // the request's completion race each other here (on loopback the request can win): let
+    // messages already on their way arrive first.
+    await new Promise((resolve) => { setTimeout(resolve, SETTLE_MS); });
     const found = await match(join, tabId);
     if (found.alias) await tie(found.alias, join, when);
     if (found.guarded) return; // the guard's own outcome watch records joined / requested
@@ -138,5 +151,5 @@
     await queueEvent(seen && seen.state === "joined" ? "joined" : "join_requested", event);
   }
 
-  Handful.missed = { note };
+  Handful.joinRequests = { note };
 })();

@@ -8,6 +8,11 @@ const REJECTED = new Set(["invalid", "unknown_type", "bad_json", "too_large"]); 
 
 // Storage writes go one after another, so concurrent events never overwrite each other.
 let chain = Promise.resolve();
+/**
+ * @template T
+ * @param {() => Promise<T> | T} task
+ * @returns {Promise<T>}
+ */
 function serial(task) {
   const run = chain.then(task, task);
   chain = run.catch(() => undefined);
@@ -15,6 +20,7 @@ function serial(task) {
 }
 
 // A queued item: { key (unique), message (what the agent is sent, without a request id) }.
+/** @param {{ key: string, message: { type: string, [field: string]: any } }} item */
 function enqueue(item) {
   return serial(async () => {
     const { queue = [] } = await chrome.storage.local.get("queue");
@@ -95,6 +101,12 @@ async function setOffline(offline) {
   });
 }
 
+/**
+ * An event for the agent, queued first (it survives the agent's absence).
+ * @param {string} type
+ * @param {HandfulEvent} event
+ * @returns {Promise<{ queued: boolean }>}
+ */
 function queueEvent(type, event) {
   if (event.group && (type === "join_declined" || type === "join_justified")) {
     settleReminder(groupKey(event.group), false); // decided: nothing left to remind

@@ -5,7 +5,7 @@
 // until it has been in full view for a moment.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
   const FRAME_URL = chrome.runtime.getURL("dialog/dialog.html");
   // Chrome serves the frame by a per-session id (use_dynamic_url) while the document in it
   // has the extension's own origin: the key goes only to a document of that origin.

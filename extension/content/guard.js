@@ -22,7 +22,7 @@
   }, () => undefined);
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === "local" && changes.cache) noteCache(changes.cache.newValue);
-    if (area === "local" && changes.rules) rules = changes.rules.newValue || [];
+    if (area === "local" && changes.rules) rules = /** @type {HandfulRule[]} */ (changes.rules.newValue) || [];
   });
 
   function here() {

@@ -32,7 +32,7 @@
     const own = here && (here.id === id || (!NUMERIC.test(here.id) && NUMERIC.test(id)));
     const read = () => {
       if (own) return Handful.labels.standingOf(main());
-      for (const link of document.querySelectorAll("a[href]")) {
+      for (const link of /** @type {NodeListOf<HTMLAnchorElement>} */ (document.querySelectorAll("a[href]"))) {
         const linked = s.groupAt(new URL(link.href, location.href));
         if (!linked || linked.id !== id) continue;
         const card = Handful.labels.cardOf(link, (href) => {
@@ -107,7 +107,7 @@
   // has the dialog waiting when the user comes to it: it counts no choice until in view.)
   async function visit(key, group) {
     if (Handful.dialog.isOpen() || !Handful.standing || Handful.standing.page() !== key) return;
-    const { askLater = {} } = await chrome.storage.local.get("askLater").catch(() => ({}));
+    const { askLater = {} } = await chrome.storage.local.get("askLater").catch(() => /** @type {HandfulStored} */ ({}));
     if ((askLater[key] || 0) > Date.now()) return;
     const answer = await chrome.runtime.sendMessage({ kind: "group", group }).catch(() => null);
     const view = answer && answer.view;

@@ -12,7 +12,7 @@
   let rules = [];       // join buttons the user taught Handful
   chrome.storage.local.get("rules").then((found) => { rules = found.rules || []; }, () => undefined);
   chrome.storage.onChanged.addListener((changes, area) => {
-    if (area === "local" && changes.rules) rules = changes.rules.newValue || [];
+    if (area === "local" && changes.rules) rules = /** @type {HandfulRule[]} */ (changes.rules.newValue) || [];
   });
   const LOOKS_MS = [1500, 4000, 9000]; // buttons render late; look again, then stop
   let page = null;      // the group page being looked at ("platform:id")

@@ -68,7 +68,8 @@
       return false;
     }
     if (message.kind === "teach_here") {
-      const menus = globalThis.browser && globalThis.browser.menus;
+      const firefox = /** @type {any} */ (globalThis).browser; // Firefox's own namespace
+      const menus = firefox && firefox.menus;
       const target = (message.targetElementId != null && menus && menus.getTargetElement)
         ? menus.getTargetElement(message.targetElementId) : lastMenuTarget;
       teach(target).then(sendResponse, () => sendResponse({ taught: false }));

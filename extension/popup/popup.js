@@ -5,7 +5,7 @@
   const Handful = globalThis.Handful;
   const { el } = Handful.dom;
   const F = Handful.figures;
-  const $ = (id) => document.getElementById(id);
+  const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
   const RESULT_WORDS = { referral_given: "Referral given", referral_received: "Referral received",
     event: "Event attended", meeting: "Meeting", business: "Business won" };
@@ -160,7 +160,7 @@
     if (area === "local" && changes.rules) showRules();
   });
 
-  for (const button of document.querySelectorAll("[data-result]")) {
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-result]"))) {
     button.addEventListener("click", () => logResult(button.dataset.result));
   }
 

@@ -4,7 +4,7 @@
 (() => {
   const { el } = globalThis.Handful.dom;
   const F = globalThis.Handful.figures;
-  const $ = (id) => document.getElementById(id);
+  const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
   const WORDS = { keep: "Keep", deepen: "Deepen", leave: "Leave", snooze: "Snooze the review" };
 

@@ -2,7 +2,7 @@
 // Pure functions of a URL or a DOM element; no side effects.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
   const L = Handful.labels;
   const PLATFORM = "facebook";
   const HOSTS = new Set(["www.facebook.com", "web.facebook.com", "m.facebook.com"]);
@@ -52,7 +52,7 @@
     return L.groupsFromLinks(doc.querySelectorAll("[role=main] a[href], main a[href]"), groupOfHref);
   }
 
-  Handful.sites = Handful.sites || {};
+  Handful.sites = Handful.sites || /** @type {HandfulSites} */ ({});
   Handful.sites.facebook = {
     platform: "facebook", matches, pageKind, groupIdFromUrl, groupAt, joinControl, groupOf, listedGroups,
     listedTotal: L.totalInHeading,

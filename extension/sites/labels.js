@@ -2,7 +2,7 @@
 // share. Pure: no side effects beyond defining Handful.labels.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
 
   // Whole labels (normalised: lower case, single spaces, no trailing punctuation).
   const JOIN = new Set([
@@ -360,7 +360,7 @@
 
   // The sites Handful knows, each added by its own file (sites/linkedin.js,
   // sites/facebook.js): `Handful.sites.at(url)` is the one a URL belongs to, or null.
-  const sites = (Handful.sites = Handful.sites || {});
+  const sites = (Handful.sites = Handful.sites || /** @type {HandfulSites} */ ({}));
   Object.defineProperty(sites, "at", {
     value: (url) => Object.values(sites).find((site) => site.matches(url)) || null,
   });

@@ -2,7 +2,7 @@
 // Pure functions of a URL or a DOM element; no side effects.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
   const L = Handful.labels;
   const PLATFORM = "linkedin";
   const GROUP_PATH = /^\/groups\/(?:([0-9]+)|[^/]*?-([0-9]{3,}))(?:\/|$)/;
@@ -52,7 +52,7 @@
     return L.groupsFromLinks(doc.querySelectorAll("main a[href], [role=main] a[href]"), groupOfHref);
   }
 
-  Handful.sites = Handful.sites || {};
+  Handful.sites = Handful.sites || /** @type {HandfulSites} */ ({});
   Handful.sites.linkedin = {
     platform: "linkedin", matches, pageKind, groupIdFromUrl, groupAt, joinControl, groupOf, listedGroups,
     listedTotal: L.totalInHeading,

@@ -7,7 +7,7 @@
 //     join mutation, and the group's numeric id in variables.input.group_id.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
   const LINKEDIN_PATH = "/voyager/api/voyagerGroupsDashGroupMemberships";
   const LINKEDIN_JOINS = new Set(["SEND_REQUEST"]);
   const LINKEDIN_GROUP = /^urn:li:fsd_group:(\d{1,30})$/;

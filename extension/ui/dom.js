@@ -1,7 +1,7 @@
 // Building DOM without innerHTML: text from the page or the log is always text, never markup.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
 
   // el("p", { class: "x", text: "…", hidden: true }, [children]): false/null attributes are left out.
   function el(tag, attrs = {}, children = []) {

@@ -2,7 +2,7 @@
 // figures as small tables and sentences. Builds elements; asks nothing of anyone.
 "use strict";
 (() => {
-  const Handful = (globalThis.Handful = globalThis.Handful || {});
+  const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
   const { el } = Handful.dom;
 
   const FIGURES = [

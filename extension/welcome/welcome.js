@@ -3,7 +3,7 @@
 "use strict";
 (() => {
   const { el } = globalThis.Handful.dom;
-  const $ = (id) => document.getElementById(id);
+  const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
   let recheck = null;
 
