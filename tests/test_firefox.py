@@ -369,3 +369,17 @@ def test_joins_the_guard_cannot_see_are_noticed_and_asked_about_in_firefox(firef
     assert justified["afterwards"] is True and justified["group"]["id"] == "777005"
     status = json.loads(firefox.home.ok("status", "--json"))
     assert [u["key"] for u in status["unjustified"]] == ["facebook:5550001"]
+
+    # "Leave it" on the Facebook group's next visit: the intention recorded, and the site's
+    # own way out ("Joined" → "Leave group") opened and focused for the user to confirm
+    firefox.open("/groups/quiet.makers/", host="www.facebook.com")
+    firefox.dialog()
+    assert firefox.m.find_element(By.CSS_SELECTOR, "h2").text == "Why did you join Quiet Makers?"
+    firefox.m.find_element(By.CSS_SELECTOR, "[data-action=leave]").click()
+    firefox.dialog_gone()
+    firefox.until(lambda: firefox.run(
+        "return !document.getElementById('menu').hidden"
+        " && document.activeElement && document.activeElement.id === 'leave'"))
+    [decision] = firefox.until(lambda: firefox.of_type("review_decision"))
+    assert decision["decision"] == "leave"
+    assert json.loads(firefox.home.ok("status", "--json"))["unjustified"] == []

@@ -427,10 +427,33 @@ class EventLog(Generic[S]):
             self.warnings.append("the checkpoint did not match the log and was rebuilt")
             self._id_blobs, self.unreadable, self.folded = [], 0, 0
             return self._load(write=write, parallel=parallel, use_checkpoint=False)
+        if len(self.devices) > 1:
+            self._count_each_id_once()
         if self.unreadable:
             self.warnings.append(f"{self.unreadable} events were written by a newer Handful "
                                  "and are kept but not counted")
         return None
+
+    def _count_each_id_once(self) -> None:
+        """An event id counts once however many devices hold it (an import or an alias made
+        on two machines, a queue retried after a device joined): with more than one device,
+        the ids are compared, and if any repeats the state is folded again, each id once. A
+        single device never repeats one (its appends refuse a known id)."""
+        if not self._id_blobs:
+            return
+        total = sum(blob.count("\n") + 1 for blob in self._id_blobs)
+        if total == len(self._index()):  # (the index is kept: appends use it next)
+            return
+        seen: set[str] = set()
+        state = self.reducer.new()
+        for dev in self.devices:
+            for _seq, plaintext in self.records(dev):
+                found = self.reducer.ids_of([plaintext])
+                if found and found[0] in seen:
+                    continue
+                seen.update(found)
+                self.reducer.add(state, plaintext)
+        self.state = state
 
     def _checkpoint(self) -> tuple[dict[str, tuple[int, bytes]], S] | None:
         if self.ident is None:
