@@ -10,6 +10,7 @@ import heapq
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -22,7 +23,7 @@ from handful.errors import HandfulError, KeyUnavailable, NotInitialised, UsageEr
 from handful.paths import Paths, private_dir
 from handful.store.appender import AsyncAppender
 from handful.store.files import Files
-from handful.store.keys import KeyFiles, keyring_backend
+from handful.store.keys import KeyFiles, forget_keyring_entries, keyring_backend
 from handful.store.layout import DeviceIdentity, StoreMeta
 from handful.store.log import DEFAULT_SEGMENT_BYTES, EventLog, list_devices
 
@@ -52,6 +53,18 @@ def _identity(paths: Paths, meta: StoreMeta) -> DeviceIdentity | None:
     if ident is not None and ident.store != meta.store:
         return None  # state from another store: this machine has not joined this one
     return ident
+
+
+def save_export(target: Path, data: bytes) -> None:
+    """An export written whole or not at all (a temp file, flushed, then renamed: the
+    store's own rules for a file that must never be found half written)."""
+    Files().replace(target.absolute(), data)
+
+
+def forget_keys(paths: Paths) -> int:
+    """`uninstall --purge`: delete from the OS keyring the secrets this store's key
+    wrappings name (the data goes, so must its key). How many were deleted."""
+    return forget_keyring_entries(paths.data / "keys")
 
 
 def check_key(paths: Paths) -> None:

@@ -23,9 +23,8 @@ from handful.domain import events as ev
 from handful.domain.settings import SETTINGS, check_setting
 from handful.domain.views import groups_view, status_view
 from handful.errors import HandfulError, IntegrityError, UsageError
-from handful.ledger import Ledger, init_store
+from handful.ledger import Ledger, init_store, save_export
 from handful.paths import Paths
-from handful.store.files import Files
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -422,7 +421,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             target = Path(args.output)
             buffer = io.BytesIO()
             _write_export(events, args.format, buffer)
-            Files().replace(target.absolute(), buffer.getvalue())
+            save_export(target, buffer.getvalue())
         else:
             _write_export(events, args.format, sys.stdout.buffer)
             sys.stdout.flush()

@@ -94,10 +94,10 @@ def cmd_uninstall(args: argparse.Namespace) -> int:
     purged: list[str] = []
     if args.purge:
         from handful.agentctl import stop_agent
-        from handful.store.keys import forget_keyring_entries
+        from handful.ledger import forget_keys
 
         stop_agent(paths)
-        forget_keyring_entries(paths.data / "keys")
+        forget_keys(paths)
         for folder in dict.fromkeys([paths.data, paths.state, paths.config, paths.runtime]):
             if folder.exists():
                 shutil.rmtree(folder)
