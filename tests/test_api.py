@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from handful.api.app import build_app
+from handful.api.app import build_server
 from handful.api.service import AgentService
 from handful.ledger import Ledger
 from tests.conftest import Home
@@ -43,14 +43,17 @@ class Api:
 
 
 @pytest.fixture
-async def api(store: Home, in_process: Home, aiohttp_client: Any) -> AsyncIterator[Api]:
+async def api(store: Home, in_process: Home, aiohttp_raw_server: Any, aiohttp_client: Any
+              ) -> AsyncIterator[Api]:
     ledger = Ledger.open(write=True)
     hosts: set[str] = set()
-    app = build_app(AgentService(ledger), hosts=hosts, token="t0ken")
-    client = await aiohttp_client(app)
+    service = AgentService(ledger)
+    server = build_server(service, hosts=hosts, token="t0ken")
+    client = await aiohttp_client(await aiohttp_raw_server(server.request_handler))
     hosts.add(f"{client.host}:{client.port}")
     yield Api(client, hosts, ledger)
     await client.close()
+    await service.close()
     ledger.close()
 
 
@@ -179,6 +182,17 @@ async def test_callers_that_are_not_ours_are_refused(api: Api, headers: dict[str
         b'{"platform": "linkedin", "id": "1"}}}', **headers)
     assert status == 403 and reply["error"]["code"] == "forbidden"
     assert list(api.ledger.events()) == []
+
+
+async def test_the_agent_answers_one_endpoint_and_one_method(api: Api) -> None:
+    headers = {"Host": api.host, "Authorization": f"Bearer {api.token}"}
+    body = b'{"id": 1, "type": "status"}'
+    other = await api.client.post("/v1/other", data=body, headers=headers)
+    assert other.status == 404 and (await other.json())["error"]["code"] == "not_found"
+    get = await api.client.get("/v1/message", headers=headers)
+    assert get.status == 405 and (await get.json())["error"]["code"] == "method"
+    for refused in (other, get):
+        assert refused.headers["Content-Type"] == "application/json"
 
 
 def documented_result(kind: str) -> set[str]:

@@ -53,7 +53,7 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) 
 async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool) -> None:
     from aiohttp import web
 
-    from handful.api.app import build_app
+    from handful.api.app import build_server
     from handful.api.service import AgentService
     from handful.ledger import Ledger
 
@@ -61,8 +61,8 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
     service = AgentService(ledger)
     hosts: set[str] = set()
     token = None if unix_supported() else secrets.token_urlsafe(32)
-    runner = web.AppRunner(build_app(service, hosts=hosts, token=token), access_log=None,
-                           handle_signals=False)
+    runner = web.ServerRunner(build_server(service, hosts=hosts, token=token),
+                              handle_signals=False)
     await runner.setup()
     where: str
     if token is None:
@@ -111,7 +111,8 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
         notices.cancel()
         if icon is not None:
             icon.stop()
-        await runner.cleanup()  # stops accepting, finishes requests, flushes the appender
+        await runner.cleanup()  # stops accepting, finishes the requests under way
+        await service.close()  # flushes the appender
         if token is None:
             with contextlib.suppress(FileNotFoundError):
                 socket_path(paths.runtime).unlink()

@@ -1,4 +1,4 @@
-"""The local API as an aiohttp application: one endpoint for the message envelope.
+"""The local API over HTTP (aiohttp's low-level server): one endpoint for the message envelope.
 
 Who may call: the socket is 0600 in a 0700 folder and, on Linux, the peer's uid is
 checked; over loopback TCP a per-install token is required. A browser `Origin` or an
@@ -8,14 +8,15 @@ send a "simple" POST to a local port even when it would hide the answer.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
 import socket
 import struct
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from handful.api import protocol
@@ -23,61 +24,84 @@ from handful.api.service import AgentService
 from handful.errors import HandfulError, StorageFailure
 
 log = logging.getLogger("handful.api")
-SERVICE_KEY: web.AppKey[AgentService] = web.AppKey("service", AgentService)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PATH = "/v1/message"
 
 
-def build_app(service: AgentService, *, hosts: set[str], token: str | None = None
-              ) -> web.Application:
-    """`hosts`: the Host values a genuine client sends; `token`: required when over TCP."""
+def build_server(service: AgentService, *, hosts: set[str], token: str | None = None
+                 ) -> web.Server:
+    """The agent's HTTP server: one endpoint, the caller checked before anything is read.
+    `hosts`: the Host values a genuine client sends; `token`: required when over TCP.
 
-    @web.middleware
-    async def gatekeeper(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if "Origin" in request.headers or "Sec-Fetch-Site" in request.headers:
-            return _refuse("requests from web pages are refused")
-        if request.headers.get("Host", "") not in hosts:
-            return _refuse("unexpected Host")
-        if token is not None:
-            offered = request.headers.get("Authorization", "")
-            if not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
-                return _refuse("missing or wrong token")
-        if not _same_user(request):
-            return _refuse("another user's process")
-        return await handler(request)
+    aiohttp's low-level server, not an Application: with one endpoint a router and a
+    middleware chain only cost time (about 40 us of a 160 us round trip)."""
 
-    app = web.Application(middlewares=[gatekeeper], client_max_size=protocol.MAX_MESSAGE)
-    app[SERVICE_KEY] = service
-    app.router.add_post("/v1/message", message)
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        if request.path != PATH:
+            return _json(protocol.error(None, "not_found", f"the agent answers {PATH} only"),
+                         status=404)
+        if request.method != "POST":
+            return _json(protocol.error(None, "method", "POST a message"), status=405)
+        refused = _gatekeeper(request, hosts, token)
+        if refused is not None:
+            return refused
+        return await message(request, service)
 
-    async def close_service(app: web.Application) -> None:
-        await app[SERVICE_KEY].close()
+    def request_factory(message: Any, payload: Any, handler: Any, writer: Any,
+                        task: asyncio.Task[None]) -> web.BaseRequest:
+        return web.BaseRequest(message, payload, handler, writer, task, task.get_loop(),
+                               client_max_size=protocol.MAX_MESSAGE)
 
-    app.on_cleanup.append(close_service)
-    return app
+    return web.Server(handle, request_factory=request_factory)
+
+
+def _gatekeeper(request: web.BaseRequest, hosts: set[str], token: str | None
+                ) -> web.Response | None:
+    if "Origin" in request.headers or "Sec-Fetch-Site" in request.headers:
+        return _refuse("requests from web pages are refused")
+    if request.headers.get("Host", "") not in hosts:
+        return _refuse("unexpected Host")
+    if token is not None:
+        offered = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+            return _refuse("missing or wrong token")
+    if not _same_user(request):
+        return _refuse("another user's process")
+    return None
+
+
+_encode = msgspec.json.Encoder().encode  # a fifth of the stdlib's time for a status reply
+
+
+def _json(doc: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(body=_encode(doc), status=status, content_type="application/json")
 
 
 def _refuse(why: str) -> web.Response:
-    return web.json_response({"ok": False, "error": {"code": "forbidden", "message": why}},
-                             status=403)
+    return _json({"ok": False, "error": {"code": "forbidden", "message": why}}, status=403)
 
 
-def _same_user(request: web.Request) -> bool:
-    sock: Any = request.transport.get_extra_info("socket") if request.transport else None
+_CREDS = struct.Struct("3i")
+
+
+def _same_user(request: web.BaseRequest) -> bool:
+    transport = request.transport
+    sock: Any = transport.get_extra_info("socket") if transport else None
     if sock is None or sock.family != getattr(socket, "AF_UNIX", None):
         return True  # TCP: the token is the check
     if not hasattr(socket, "SO_PEERCRED"):
         return True  # macOS: the socket's 0600 mode is the check
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
+    # Asked on every request, not once per connection: a connection's peer cannot change,
+    # but a cache keyed on the transport would outlive it (about 2 us a request).
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDS.size)
+    _pid, uid, _gid = _CREDS.unpack(creds)
     return bool(uid == os.getuid())
 
 
-async def message(request: web.Request) -> web.Response:
-    service = request.app[SERVICE_KEY]
+async def message(request: web.BaseRequest, service: AgentService) -> web.Response:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return web.json_response(protocol.error(None, "too_large", "message too large"))
+        return _json(protocol.error(None, "too_large", "message too large"))
     try:
         parsed = protocol.parse(raw)
         reply = protocol.ok(parsed.id, await service.handle(parsed))
@@ -91,4 +115,4 @@ async def message(request: web.Request) -> web.Response:
         log.exception("message failed")
         reply = protocol.error(protocol.request_id(raw), "internal",
                                f"the agent could not handle this message ({type(error).__name__})")
-    return web.json_response(reply)
+    return _json(reply)
