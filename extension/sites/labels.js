@@ -175,10 +175,6 @@
     return taughtControl(target, rules);
   }
 
-  function isJoinLabel(label) {
-    return JOIN.has(label);
-  }
-
   function stateOfLabel(label) {
     if (JOINED.has(label) || MEMBER_VIEW.has(label)) return "joined";
     if (REQUESTED.has(label)) return "requested";
@@ -354,8 +350,9 @@
   }
 
   Handful.labels = {
-    JOIN, JOINED, REQUESTED, MEMBER_VIEW, contributionOf, normalise, labelOf, visibleText, accessibleName, controlOf,
-    joinControl, joinsOn, ruleFor, taughtControl, isJoinLabel, stateOfLabel, standingOf, withoutJoin, leavePath, cardOf, pageHeading, cleanName, groupsFromLinks, totalInHeading,
+    contributionOf, normalise, visibleText, accessibleName, controlOf, joinControl, joinsOn, ruleFor,
+    taughtControl, stateOfLabel, standingOf, withoutJoin, leavePath, cardOf, pageHeading, groupsFromLinks,
+    totalInHeading,
   };
 
   // The sites Handful knows, each added by its own file (sites/linkedin.js,

@@ -105,5 +105,5 @@
     return chart;
   }
 
-  Handful.figures = { FIGURES, day, figureTable, commitment, scoreboard, monthsChart };
+  Handful.figures = { day, figureTable, commitment, scoreboard, monthsChart };
 })();
