@@ -1,7 +1,9 @@
 """Talking to the agent: stdlib only, so the native host and the CLI start fast.
 
-The agent listens on `run/agent.sock` (a Unix socket, 0600, in a 0700 folder) or, where
-there are no Unix sockets, on loopback TCP with the port and token in `run/api.json`.
+The agent listens on `run/agent-frames.sock` (frames: a length and JSON, as native
+messaging frames them) and `run/agent.sock` (HTTP), Unix sockets 0600 in a 0700 folder; this
+client speaks frames there. Where there are no Unix sockets, it speaks HTTP to loopback TCP
+with the port and token in `run/api.json`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import json
 import os
 import socket
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +31,23 @@ def unix_supported() -> bool:
         os.environ.get("HANDFUL_API") != "tcp"
 
 
-def socket_path(runtime: Path) -> Path:
-    """The agent's socket; a short stand-in path when the real one is too long."""
-    path = runtime / "agent.sock"
+def socket_path(runtime: Path, name: str = "agent.sock") -> Path:
+    """One of the agent's sockets (`agent.sock`: HTTP; `agent-frames.sock`: frames); a short
+    stand-in path when the real one is too long."""
+    path = runtime / name
     if len(os.fsencode(path)) <= MAX_UNIX_PATH:
         return path
     import hashlib  # only for this rare case: kept off the host's start
     import tempfile
 
     digest = hashlib.sha256(os.fsencode(runtime)).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"handful-{os.getuid()}-{digest}" / "agent.sock"
+    return Path(tempfile.gettempdir()) / f"handful-{os.getuid()}-{digest}" / name
 
 
+FRAMES = "agent-frames.sock"
+
+
+NOT_RUNNING = "the agent is not running (start it with `handful start`)"
 MAX_HEAD = 16 << 10     # the agent's response head is a few hundred bytes
 MAX_BODY = 64 << 20     # far above any answer the agent gives (the protocol's own limits)
 
@@ -97,34 +105,68 @@ class _Connection:
             self.sock.close()
 
 
+_FRAME = struct.Struct("=I")
+
+
+class _FrameConnection:
+    """One connection to the agent's frame socket: a 4-byte length and JSON each way, as
+    native messaging frames them (docs/protocol.md, "Frames")."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def exchange(self, body: bytes) -> bytes:
+        self.sock.sendall(_FRAME.pack(len(body)) + body)
+        while len(self.buffer) < _FRAME.size:
+            self._more()
+        (length,) = _FRAME.unpack_from(self.buffer)
+        if length > MAX_BODY:
+            raise ConnectionError("the agent's answer is too large")
+        end = _FRAME.size + length
+        while len(self.buffer) < end:
+            self._more()
+        data, self.buffer = self.buffer[_FRAME.size:end], self.buffer[end:]
+        return data
+
+    def _more(self) -> None:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the agent closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
 class AgentClient:
-    """One keep-alive connection to the agent; reconnects once if it was dropped."""
+    """One keep-alive connection to the agent; reconnects once if it was dropped. On Unix
+    it speaks frames on `agent-frames.sock`; elsewhere HTTP with the token over loopback."""
 
     def __init__(self, runtime: Path, timeout: float = 30.0) -> None:
         self.runtime = runtime
         self.timeout = timeout
-        self._conn: _Connection | None = None
+        self._conn: _Connection | _FrameConnection | None = None
         self._headers: dict[str, str] = {}
 
-    def _connect(self) -> _Connection:
+    def _connect(self) -> _Connection | _FrameConnection:
         if unix_supported():
-            path = socket_path(self.runtime)
+            path = socket_path(self.runtime, FRAMES)
             if not path.exists():
-                raise AgentUnavailable("the agent is not running (start it with "
-                                       "`handful start`)")
-            self._headers = {"Host": UNIX_HOST}
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: str | tuple[str, int] = os.fspath(path)
-        else:
-            try:
-                info = json.loads((self.runtime / "api.json").read_text())
-                port, token = int(info["port"]), str(info["token"])
-            except (OSError, ValueError, KeyError, TypeError):
-                raise AgentUnavailable("the agent is not running (start it with "
-                                       "`handful start`)") from None
-            self._headers = {"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {token}"}
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            address = ("127.0.0.1", port)
+                raise AgentUnavailable(NOT_RUNNING)
+            return _FrameConnection(self._open(socket.AF_UNIX, os.fspath(path)))
+        try:
+            info = json.loads((self.runtime / "api.json").read_text())
+            port, token = int(info["port"]), str(info["token"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise AgentUnavailable(NOT_RUNNING) from None
+        self._headers = {"Host": f"127.0.0.1:{port}", "Authorization": f"Bearer {token}",
+                         "Content-Type": "application/json"}
+        return _Connection(self._open(socket.AF_INET, ("127.0.0.1", port)))
+
+    def _open(self, family: int, address: str | tuple[str, int]) -> socket.socket:
+        sock = socket.socket(family, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
             sock.connect(address)
@@ -132,15 +174,16 @@ class AgentClient:
             sock.close()
             raise AgentUnavailable(f"the agent is not running ({error.strerror or error}; "
                                    "start it with `handful start`)") from None
-        return _Connection(sock)
+        return sock
 
     def send_raw(self, body: bytes) -> bytes:
         for attempt in (1, 2):
             if self._conn is None:
                 self._conn = self._connect()
             try:
-                status, data = self._conn.post("/v1/message", {
-                    **self._headers, "Content-Type": "application/json"}, body)
+                if isinstance(self._conn, _FrameConnection):
+                    return self._conn.exchange(body)
+                status, data = self._conn.post("/v1/message", self._headers, body)
             except (OSError, ValueError) as error:  # ConnectionError is an OSError
                 self.close()
                 if attempt == 2 or isinstance(error, TimeoutError):

@@ -14,7 +14,7 @@ import sys
 from typing import IO
 
 from handful.agentctl import agent_pid
-from handful.client import socket_path, unix_supported
+from handful.client import FRAMES, UNIX_HOST, socket_path, unix_supported
 from handful.errors import HandfulError
 from handful.filelock import WriterLock
 from handful.paths import Paths, private_dir
@@ -54,6 +54,7 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
     from aiohttp import web
 
     from handful.api.app import build_server
+    from handful.api.frames import FrameServer
     from handful.api.service import AgentService
     from handful.ledger import Ledger
 
@@ -65,20 +66,27 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
                               handle_signals=False)
     await runner.setup()
     where: str
+    frames: asyncio.AbstractServer | None = None
+    frame_server = FrameServer(service)
     if token is None:
         path = socket_path(paths.runtime)
+        framed = socket_path(paths.runtime, FRAMES)
         private_dir(path.parent)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()  # left by an agent that died: we hold the agent lock, so it is stale
-        old = os.umask(0o177)  # the socket is born 0600, never briefly open to others
+        for stale in (path, framed):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()  # left by an agent that died: we hold the agent lock
+        old = os.umask(0o177)  # the sockets are born 0600, never briefly open to others
         try:
             site: web.BaseSite = web.UnixSite(runner, os.fspath(path))
             await site.start()
+            frames = await asyncio.get_running_loop().create_unix_server(
+                frame_server, os.fspath(framed))
         finally:
             os.umask(old)
         os.chmod(path, 0o600)
-        hosts.add("handful")
-        where = str(path)
+        os.chmod(framed, 0o600)
+        hosts.add(UNIX_HOST)
+        where = f"{framed} (frames) and {path} (HTTP)"
     else:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -111,11 +119,15 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
         notices.cancel()
         if icon is not None:
             icon.stop()
-        await runner.cleanup()  # stops accepting, finishes the requests under way
+        if frames is not None:
+            frames.close()  # stops accepting
+        await frame_server.close()  # the writes under way made durable and answered
+        await runner.cleanup()  # the same for HTTP
         await service.close()  # flushes the appender
         if token is None:
-            with contextlib.suppress(FileNotFoundError):
-                socket_path(paths.runtime).unlink()
+            for name in ("agent.sock", FRAMES):
+                with contextlib.suppress(FileNotFoundError):
+                    socket_path(paths.runtime, name).unlink()
     print("handful agent: stopped", file=sys.stderr, flush=True)
 
 

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
-import os
-import socket
-import struct
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
 from handful.api import protocol
+from handful.api.answer import answer
+from handful.api.peers import same_user
 from handful.api.service import AgentService
-from handful.errors import HandfulError, StorageFailure
 
-log = logging.getLogger("handful.api")
 PATH = "/v1/message"
 
 
@@ -64,7 +60,8 @@ def _gatekeeper(request: web.BaseRequest, hosts: set[str], token: str | None
         offered = request.headers.get("Authorization", "")
         if not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
             return _refuse("missing or wrong token")
-    if not _same_user(request):
+    transport = request.transport
+    if not same_user(transport.get_extra_info("socket") if transport else None):
         return _refuse("another user's process")
     return None
 
@@ -80,39 +77,9 @@ def _refuse(why: str) -> web.Response:
     return _json({"ok": False, "error": {"code": "forbidden", "message": why}}, status=403)
 
 
-_CREDS = struct.Struct("3i")
-
-
-def _same_user(request: web.BaseRequest) -> bool:
-    transport = request.transport
-    sock: Any = transport.get_extra_info("socket") if transport else None
-    if sock is None or sock.family != getattr(socket, "AF_UNIX", None):
-        return True  # TCP: the token is the check
-    if not hasattr(socket, "SO_PEERCRED"):
-        return True  # macOS: the socket's 0600 mode is the check
-    # Asked on every request, not once per connection: a connection's peer cannot change,
-    # but a cache keyed on the transport would outlive it (about 2 us a request).
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDS.size)
-    _pid, uid, _gid = _CREDS.unpack(creds)
-    return bool(uid == os.getuid())
-
-
 async def message(request: web.BaseRequest, service: AgentService) -> web.Response:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _json(protocol.error(None, "too_large", "message too large"))
-    try:
-        parsed = protocol.parse(raw)
-        reply = protocol.ok(parsed.id, await service.handle(parsed))
-    except protocol.ProtocolError as error:
-        reply = protocol.error(protocol.request_id(raw), error.code, str(error))
-    except StorageFailure as error:
-        reply = protocol.error(protocol.request_id(raw), "storage", str(error))
-    except HandfulError as error:
-        reply = protocol.error(protocol.request_id(raw), "invalid", str(error))
-    except Exception as error:  # a bug must cost one reply, never the agent
-        log.exception("message failed")
-        reply = protocol.error(protocol.request_id(raw), "internal",
-                               f"the agent could not handle this message ({type(error).__name__})")
-    return _json(reply)
+    return _json(await answer(service, raw))

@@ -30,6 +30,8 @@ from handful.domain.views import group_view, groups_view, status_view
 from handful.errors import InvalidEvent
 from handful.ledger import Ledger
 
+READS = (Groups, Review, GroupQuery, SettingsGet, Ping, Status)
+
 
 class AgentService:
     def __init__(self, ledger: Ledger) -> None:
@@ -39,12 +41,13 @@ class AgentService:
     async def close(self) -> None:
         await self.ledger.close_async()
 
-    async def handle(self, request: Request) -> Any:
+    @staticmethod
+    def is_read(request: Request) -> bool:
+        """A message answered from the folded state alone, at once (nothing to wait for)."""
+        return isinstance(request.body, READS)
+
+    def read(self, request: Request) -> Any:
         body = request.body
-        if isinstance(body, RecordEvent):
-            return await self._record(request.type, body.event)
-        if isinstance(body, ImportMemberships):
-            return await self._import(body)
         if isinstance(body, Groups):
             with self.ledger.reading() as state:
                 return groups_view(state, clock.now(), everything=body.all)
@@ -55,18 +58,26 @@ class AgentService:
             return self._group(body.group)
         if isinstance(body, SettingsGet):
             return self._settings(body.key)
-        if isinstance(body, SettingsSet):
-            value = check_setting(body.key, body.value)
-            event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
-                                                     "value": value})
-            stored = await self._append(event)
-            return {"stored": stored, **self._settings(body.key)}
         if isinstance(body, Ping):
             return {"pong": True}
         if isinstance(body, Status):
             return self.status()
         raise ProtocolError("unknown_type", f"unknown message type {request.type!r}; see "
                                             "docs/protocol.md")
+
+    async def handle(self, request: Request) -> Any:
+        body = request.body
+        if isinstance(body, RecordEvent):
+            return await self._record(request.type, body.event)
+        if isinstance(body, ImportMemberships):
+            return await self._import(body)
+        if isinstance(body, SettingsSet):
+            value = check_setting(body.key, body.value)
+            event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
+                                                     "value": value})
+            stored = await self._append(event)
+            return {"stored": stored, **self._settings(body.key)}
+        return self.read(request)
 
     def status(self) -> dict[str, Any]:
         with self.ledger.reading() as state:
