@@ -189,39 +189,6 @@ def test_another_user_cannot_reach_the_agent(tmp_path: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_loopback_tcp_with_a_token_where_there_are_no_unix_sockets(store: Home) -> None:
-    tcp = Home(store.root, {**store.env, "HANDFUL_API": "tcp"})
-    tcp.ok("start")
-    try:
-        info_path = store.root / "run" / "api.json"
-        assert stat.S_IMODE(info_path.stat().st_mode) == 0o600
-        info = json.loads(info_path.read_text())
-        assert not (store.root / "run" / "agent.sock").exists()
-        tcp.ok("record", "post", "--group", "linkedin:1")  # the CLI finds it by the file
-        assert json.loads(tcp.ok("status", "--json"))["agent"]["running"] is True
-        import http.client
-
-        def post(headers: dict[str, str]) -> int:
-            conn = http.client.HTTPConnection("127.0.0.1", info["port"], timeout=10)
-            conn.request("POST", "/v1/message", body=b'{"id": 1, "type": "status"}',
-                         headers=headers)
-            status = conn.getresponse().status
-            conn.close()
-            return status
-
-        host = f"127.0.0.1:{info['port']}"
-        assert post({"Host": host, "Authorization": f"Bearer {info['token']}"}) == 200
-        assert post({"Host": host}) == 403
-        assert post({"Host": host, "Authorization": "Bearer guess"}) == 403
-        assert post({"Host": f"localhost:{info['port']}",
-                     "Authorization": f"Bearer {info['token']}"}) == 403
-        assert post({"Host": host, "Authorization": f"Bearer {info['token']}",
-                     "Origin": "https://evil.example"}) == 403
-    finally:
-        tcp.run("stop")
-    assert not (store.root / "run" / "api.json").exists()
-
-
 def test_a_runtime_folder_too_deep_for_a_socket_path(tmp_path: Path) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     home = Home(deep / "home", base_env(deep / "home"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,15 @@ NOW = datetime(2026, 6, 30, tzinfo=UTC)
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 GROUPS = [("linkedin", "1"), ("linkedin", "2"), ("facebook", "a.b"), ("facebook", "c"),
           ("facebook", "100"), ("facebook", "n-0123456789abcdef")]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def replay_clock() -> Iterator[None]:
+    """Events built around a fixed NOW, some after it: the clock a replay sets (intake
+    refuses events more than a day ahead of the real clock otherwise)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HANDFUL_NOW", "2026-06-30T00:00:00Z")
+        yield
 
 
 def at(hours: int) -> str:

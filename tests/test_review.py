@@ -4,9 +4,11 @@ when a review is due. Pure: events folded into a state, then planned."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,14 @@ from handful.domain.review import plan_review
 from handful.domain.state import State, fold
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def replay_clock() -> Iterator[None]:
+    """Events built around a fixed NOW (some after it): the clock a replay sets."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HANDFUL_NOW", "2026-11-23T12:00:00Z")
+        yield
 
 
 def ts(days_ago: float) -> str:

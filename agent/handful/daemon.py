@@ -13,8 +13,9 @@ import signal
 import sys
 from typing import IO
 
+from handful import agentlog
 from handful.agentctl import agent_pid
-from handful.client import FRAMES, UNIX_HOST, socket_path, unix_supported
+from handful.client import FRAMES, UNIX_HOST, socket_folder, socket_path, unix_supported
 from handful.errors import HandfulError
 from handful.filelock import WriterLock
 from handful.paths import Paths, private_dir
@@ -28,10 +29,13 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) 
     private_dir(paths.runtime)
     lock = WriterLock(paths.runtime / "agent.lock")
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=0.3)  # (a client probing whether an agent runs holds it an instant)
     except HandfulError:
         running = agent_pid(paths) or "?"
         raise HandfulError(f"the agent is already running (pid {running})") from None
+    logs = agentlog.setup(paths.runtime)
+    with contextlib.suppress(FileNotFoundError):
+        (paths.runtime / "api.json").unlink()  # a crashed agent's: no client tries its port
     try:
         from handful.ledger import Ledger
 
@@ -46,6 +50,7 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) 
         for name in ("agent.pid", "api.json"):
             with contextlib.suppress(FileNotFoundError):
                 (paths.runtime / name).unlink()
+        logs.flush()
         lock.release()
     return 0
 
@@ -60,44 +65,45 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
 
     assert isinstance(ledger, Ledger)
     service = AgentService(ledger)
-    hosts: set[str] = set()
-    token = None if unix_supported() else secrets.token_urlsafe(32)
-    runner = web.ServerRunner(build_server(service, hosts=hosts, token=token),
-                              handle_signals=False)
+    hosts: set[str] = {UNIX_HOST}
+    runner = web.ServerRunner(build_server(service, hosts=hosts), handle_signals=False)
     await runner.setup()
+    loop = asyncio.get_running_loop()
     where: str
-    frames: asyncio.AbstractServer | None = None
-    frame_server = FrameServer(service)
-    if token is None:
+    frames: asyncio.AbstractServer
+    tcp = not unix_supported()
+    secret = secrets.token_bytes(32) if tcp else None
+    frame_server = FrameServer(service, secret)
+    if not tcp:
         path = socket_path(paths.runtime)
         framed = socket_path(paths.runtime, FRAMES)
-        private_dir(path.parent)
+        if path.parent != paths.runtime:  # the stand-in folder in the temporary folder
+            socket_folder(path.parent, create=True)
+        else:
+            private_dir(path.parent)
         for stale in (path, framed):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()  # left by an agent that died: we hold the agent lock
         old = os.umask(0o177)  # the sockets are born 0600, never briefly open to others
         try:
-            site: web.BaseSite = web.UnixSite(runner, os.fspath(path))
+            site = web.UnixSite(runner, os.fspath(path))
             await site.start()
-            frames = await asyncio.get_running_loop().create_unix_server(
-                frame_server, os.fspath(framed))
+            frames = await loop.create_unix_server(frame_server, os.fspath(framed))
         finally:
             os.umask(old)
         os.chmod(path, 0o600)
         os.chmod(framed, 0o600)
-        hosts.add(UNIX_HOST)
         where = f"{framed} (frames) and {path} (HTTP)"
     else:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        hosts.add(f"127.0.0.1:{port}")
-        Files().replace(paths.runtime / "api.json",
-                        json.dumps({"port": port, "token": token}).encode())
-        where = f"127.0.0.1:{port}"
+        # Frames only, each connection proving it holds the secret (no HTTP on TCP).
+        assert secret is not None
+        frames = await loop.create_server(frame_server, "127.0.0.1", 0)
+        port = frames.sockets[0].getsockname()[1]
+        Files().replace(paths.runtime / "api.json", json.dumps(
+            {"port": port, "pid": os.getpid(), "secret": secret.hex()}).encode())
+        where = f"127.0.0.1:{port} (frames, with a challenge)"
     Files().replace(paths.runtime / "agent.pid", str(os.getpid()).encode())
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # Windows
             loop.add_signal_handler(sig, stop.set)
@@ -119,12 +125,11 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
         notices.cancel()
         if icon is not None:
             icon.stop()
-        if frames is not None:
-            frames.close()  # stops accepting
+        frames.close()  # stops accepting
         await frame_server.close()  # the writes under way made durable and answered
         await runner.cleanup()  # the same for HTTP
         await service.close()  # flushes the appender
-        if token is None:
+        if not tcp:
             for name in ("agent.sock", FRAMES):
                 with contextlib.suppress(FileNotFoundError):
                     socket_path(paths.runtime, name).unlink()

@@ -120,7 +120,14 @@ class Ledger:
     @property
     def notes(self) -> list[str]:
         """What opening the log repaired or warned about, each a sentence for the user."""
-        return self.log.repairs + self.log.warnings
+        return self.log.repairs + self.warnings
+
+    @property
+    def warnings(self) -> list[str]:
+        beyond = self.log.state.beyond
+        far = [f"{beyond} events carry a time after 2099 (a wrong clock?) and are kept but "
+               "not counted"] if beyond else []
+        return self.log.warnings + far
 
     def verification(self) -> tuple[list[dict[str, Any]], list[str]]:
         """Per device: its segments, records and any unfinished final record; and the
@@ -129,7 +136,7 @@ class Ledger:
                     "records": sum(s.records for s in d.scans),
                     "unfinished_tail_bytes": d.last.torn if d.last else 0}
                    for d in self.log.devices]
-        return devices, list(self.log.warnings)
+        return devices, self.warnings
 
     async def append_async(self, event: ev.Event) -> bool:
         """`append` for asyncio callers: concurrent appends share one write and one flush."""

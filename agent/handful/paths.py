@@ -73,9 +73,28 @@ class Paths:
         )
 
 
+def make_dirs(path: Path, mode: int) -> list[Path]:
+    """Create `path` and any missing parent, each with `mode` whatever the umask (under
+    `umask 000` a plain mkdir makes folders anyone can write to). The folders created."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=mode)
+        except FileExistsError:
+            continue
+        if os.name == "posix":
+            os.chmod(folder, mode)
+    return list(reversed(missing))
+
+
 def private_dir(path: Path) -> Path:
-    """Create a directory only its owner can enter (0700)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """A folder only its owner can enter (0700), with any missing parent made so too."""
+    make_dirs(path, 0o700)
     if os.name == "posix":
         os.chmod(path, 0o700)
     return path

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from handful import __version__, clock
-from handful.cli.render import emit_json, table
+from handful.cli.render import PrintableStream, emit_json, json_bytes_escaped, printable, table
 from handful.cli.writes import LogWriter, open_writer
 from handful.client import AgentClient
 from handful.domain import events as ev
@@ -433,7 +433,7 @@ def _write_export(events: Iterator[dict[str, Any]], fmt: str, out: Any) -> None:
         encode = msgspec.json.Encoder().encode
         out.write(b'{"events": [')
         for n, event in enumerate(events):
-            out.write((b",\n  " if n else b"\n  ") + encode(event))
+            out.write((b",\n  " if n else b"\n  ") + json_bytes_escaped(encode(event)))
         out.write(b"\n]}\n")
         return
     extra = [name for cls in ev.EVENT_TYPES.values() for name in cls.__struct_fields__
@@ -451,21 +451,35 @@ def _write_export(events: Iterator[dict[str, Any]], fmt: str, out: Any) -> None:
     text.detach()
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # keep a spreadsheet from running a note as a formula
-    return str(value)
+        text = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    if isinstance(value, str) and (text[:1] in _FORMULA or text.lstrip()[:1] in _FORMULA):
+        text = "'" + text  # a spreadsheet must not run a note as a formula (OWASP's list)
+    return printable(text.replace("\r", " "))
 
 
 # -- entry point -------------------------------------------------------------------------
 
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -7,9 +7,50 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+# Characters a terminal acts on rather than shows: C0 but newline and tab, DEL, C1. A group's
+# name comes from a web page; printed raw, an escape sequence in it could retitle the
+# terminal, hide text or worse.
+_CONTROLS = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_SHOWN = dict.fromkeys(_CONTROLS, "\N{REPLACEMENT CHARACTER}")
+_ESCAPED = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}  # in JSON (which escapes C0 itself)
+
+
+def printable(text: str) -> str:
+    return text.translate(_SHOWN)
+
+
+def json_text(doc: Any, indent: int | None = 2) -> str:
+    """JSON as it is, with DEL and C1 written as escapes (the stdlib leaves them raw)."""
+    return json.dumps(doc, indent=indent, ensure_ascii=False).translate(_ESCAPED)
+
+
+def json_bytes_escaped(data: bytes) -> bytes:
+    """The same for JSON already encoded as UTF-8 (C1 is 0xC2 0x80-0x9F there, nothing
+    else)."""
+    if b"\x7f" not in data and b"\xc2" not in data:
+        return data
+    out = data.replace(b"\x7f", b"\\u007f")
+    for c in range(0x80, 0xA0):
+        out = out.replace(bytes([0xC2, c]), f"\\u{c:04x}".encode())
+    return out
+
+
+class PrintableStream:
+    """A text stream that shows control characters as U+FFFD (`handful`'s stdout and
+    stderr for people; JSON is escaped before it gets here)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(printable(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
 
 def emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(doc) + "\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

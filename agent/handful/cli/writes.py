@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handful import clock
-from handful.client import AgentClient, AgentUnavailable
+from handful.client import AgentClient, AgentUnavailable, NotTheAgent
 from handful.domain import events as ev
 from handful.errors import InvalidEvent, StorageFailure, StoreBusy
 from handful.paths import Paths
@@ -105,6 +105,9 @@ def open_writer(paths: Paths, *checks: tuple[str, dict[str, Any]]) -> LogWriter:
     try:
         if client.ping():
             return AgentWriter(client)
+    except NotTheAgent:
+        client.close()
+        raise  # something answers where the agent should: say so, write nothing
     except AgentUnavailable:
         pass
     try:

@@ -9,14 +9,23 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
 
+from handful import clock
 from handful.domain.settings import SettingKey, check_setting
 from handful.errors import InvalidEvent
+
+# The times an event may carry. Before 2000 nothing Handful tracks existed; an event from
+# outside may be at most a day ahead of this machine's clock (unless HANDFUL_NOW sets the
+# clock: replays, tests); the fold keeps but does not count one at or after CEILING, so
+# every device reaches the same state from the same events, whatever its clock says.
+EARLIEST = "2000-01-01T00:00:00.000Z"
+CEILING = "2100-01-01T00:00:00.000Z"
+AHEAD = timedelta(days=1)
 
 Platform = Literal["linkedin", "facebook"]
 Reason = Literal["invited", "industry", "peers", "added", "belong"]
@@ -192,6 +201,20 @@ def canonical_ts(raw: str) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+def _in_range(ts: str, where: str, *, future: bool = False) -> str:
+    """A canonical time an event may carry (`future`: a reminder, up to CEILING)."""
+    if ts < EARLIEST:
+        raise InvalidEvent(f"event refused: {ts} is before 2000 - at `{where}`")
+    if ts >= CEILING:
+        raise InvalidEvent(f"event refused: {ts} is after 2099 - at `{where}`")
+    if not future and not os.environ.get("HANDFUL_NOW"):
+        latest = clock.iso(clock.now() + AHEAD)
+        if ts > latest:
+            raise InvalidEvent(f"event refused: {ts} is more than a day ahead of this "
+                               f"machine's clock - at `{where}`")
+    return ts
+
+
 def _refuse(value: object, where: str, what: str) -> InvalidEvent:
     return InvalidEvent(f"event refused: {value!r} is not {what} - at `{where}`")
 
@@ -228,13 +251,14 @@ def _check(event: Any) -> Event:
             not event.unguarded or not TOKEN_PATTERN.match(event.click)):
         raise _refuse(event.click, "$.click", "the id of a `join_unguarded` event of an "
                       "unguarded join")
-    updates: dict[str, Any] = {"ts": canonical_ts(event.ts)}
+    updates: dict[str, Any] = {"ts": _in_range(canonical_ts(event.ts), "$.ts")}
     if isinstance(event, JoinJustified) and (not event.give.strip() or not event.get.strip()):
         raise InvalidEvent("event refused: a justification needs both `give` and `get`")
     if isinstance(event, JoinDeferred) and event.remind_at is not None:
-        updates["remind_at"] = canonical_ts(event.remind_at)
+        updates["remind_at"] = _in_range(canonical_ts(event.remind_at), "$.remind_at",
+                                         future=True)
     if isinstance(event, MembershipImported) and event.since is not None:
-        updates["since"] = canonical_ts(event.since)
+        updates["since"] = _in_range(canonical_ts(event.since), "$.since")
     if isinstance(event, SettingsChanged):
         updates["value"] = check_setting(event.key, event.value)
     result: Event = msgspec.structs.replace(event, **updates)

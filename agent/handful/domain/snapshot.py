@@ -10,7 +10,7 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import GroupState, Scoreboard, State
 
-VERSION = 3  # 2: last_snooze; 3: aliases and joins the guard did not see
+VERSION = 4  # 2: last_snooze; 3: aliases and joins the guard did not see; 4: beyond
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -43,7 +43,8 @@ def dump(state: State) -> bytes:
         "settings": state.settings,
         "score": [score.intercepted, score.declined, score.deferred, score.justified,
                   score.joined, score.left, score.attempts_by_week, score.unguarded],
-        "events": state.events, "first_ts": state.first_ts, "last_review": state.last_review,
+        "events": state.events, "beyond": state.beyond, "first_ts": state.first_ts,
+        "last_review": state.last_review,
         "last_snooze": state.last_snooze,
         "unread": state.unread, "access": state.access,
         "links": sorted(state.links),
@@ -56,7 +57,8 @@ def load(data: bytes) -> State:
         doc = _decode(data)
         if doc["version"] != VERSION:
             raise ValueError(f"checkpoint version {doc['version']}")
-        state = State(events=int(doc["events"]), first_ts=doc["first_ts"],
+        state = State(events=int(doc["events"]), beyond=int(doc["beyond"]),
+                      first_ts=doc["first_ts"],
                       last_review=doc["last_review"], last_snooze=doc["last_snooze"])
         for (key, platform, ident, name, url, membership, decision, commitment, review,
              evidence, left_at, declined_at, intercepted, last_seen, days, missed) in doc["groups"]:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from handful.domain.events import (
+    CEILING,
     Engagement,
     Event,
     Group,
@@ -241,6 +242,7 @@ class State:
     settings: dict[str, tuple[OrderKey, int]] = field(default_factory=dict)
     score: Scoreboard = field(default_factory=Scoreboard)
     events: int = 0
+    beyond: int = 0  # events at or after events.CEILING: kept in the log, not counted
     first_ts: str | None = None
     last_review: str | None = None   # the latest keep / deepen / leave decision
     last_snooze: str | None = None   # the latest "ask me again later"
@@ -298,8 +300,11 @@ class State:
     # -- the fold -------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
-        self.events += 1
         ts = event.ts
+        if ts >= CEILING:  # (a buggy clock, a forged log): the same on every device
+            self.beyond += 1
+            return
+        self.events += 1
         if self.first_ts is None or ts < self.first_ts:
             self.first_ts = ts
         if isinstance(event, SettingsChanged):
@@ -418,6 +423,7 @@ class State:
             self.settings[key] = _later(self.settings.get(key), value)  # type: ignore[assignment]
         self.score.merge(other.score)
         self.events += other.events
+        self.beyond += other.beyond
         if other.first_ts is not None and (self.first_ts is None or other.first_ts < self.first_ts):
             self.first_ts = other.first_ts
         if other.last_review is not None and (

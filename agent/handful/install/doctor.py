@@ -135,8 +135,8 @@ def _agent(paths: Paths) -> Finding:
     try:
         if client.ping():
             return Finding("agent", True, "the agent answers")
-    except HandfulError:
-        pass
+    except HandfulError as error:  # an impostor, or a socket folder that is not safe
+        return Finding("agent", False, str(error), "handful stop; handful start")
     finally:
         client.close()
     log = paths.runtime / "agent.log"

@@ -42,7 +42,7 @@ from handful.install.manifests import (
     launcher,
 )
 from handful.install.registry import Registry
-from handful.paths import Paths
+from handful.paths import Paths, make_dirs
 
 FIREFOX_ID_SHAPE = re.compile(
     r"^(?:[A-Za-z0-9._+-]{1,80}@[A-Za-z0-9.-]{1,80}|\{[0-9a-fA-F-]{36}\})$")
@@ -294,13 +294,8 @@ class Installer:
             self._record["files"].append(str(path))
 
     def _make_dirs(self, folder: Path) -> None:
-        missing = []
-        while not folder.exists():
-            missing.append(folder)
-            folder = folder.parent
-        for d in reversed(missing):
-            d.mkdir(exist_ok=True)
-            self._record["dirs"].append(str(d))
+        for made in make_dirs(folder, 0o755):  # (the browsers' folders: readable, umask or not)
+            self._record["dirs"].append(str(made))
 
     def _write(self, path: Path, text: str, mode: int = 0o644) -> None:
         self._make_dirs(path.parent)

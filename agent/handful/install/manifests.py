@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from handful.identity import EXTENSION_IDS, NAME
-from handful.paths import Paths
+from handful.paths import Paths, make_dirs
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "native-messaging"
 CHROME_ID_SHAPE = re.compile(r"^[a-p]{32}$")
@@ -56,7 +56,7 @@ def write_host(folder: Path, *, chrome: list[str] | None = None,
     """The launcher and whichever manifests are asked for, in one folder (tests, a custom
     browser profile); the launcher names `paths`' folders, else the host finds them in the
     browser's environment. Returns (launcher, chrome manifest, firefox manifest)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder, 0o755)
     script = folder / ("handful-host.cmd" if os.name == "nt" else "handful-host")
     script.write_text(launcher(folders=paths.folder_env() if paths else None))
     script.chmod(0o755)
