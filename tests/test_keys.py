@@ -66,7 +66,10 @@ def test_keyring_mode_and_a_missing_keyring_entry(keyring_home: Home) -> None:
     assert created["method"] == "keyring"
     home.ok("record", "post", "--group", "linkedin:9", "--note", "kept")
     secrets = json.loads(Path(home.env["HANDFUL_TEST_KEYRING"]).read_text())
-    assert len(secrets) == 1  # only the key-encryption key; the data key never goes there
+    # the key-encryption key and a copy of the head (tests/test_head.py); never the data key
+    assert sorted(name.split("|")[0] for name in secrets) == ["handful", "handful-head"]
+    head_copy = json.loads(next(v for k, v in secrets.items() if k.startswith("handful-head")))
+    assert set(head_copy) == {"version", "store", "device", "segment", "seq", "tag", "mac"}
 
     Path(home.env["HANDFUL_TEST_KEYRING"]).write_text("{}")  # the keyring lost its entry
     before = snapshot(home)
@@ -123,8 +126,9 @@ def test_uninstall_purge_deletes_the_key_from_the_os_keyring(keyring_home: Home,
                                                               tmp_path: Path) -> None:
     keyring_home.env["HOME"] = str(tmp_path / "user")
     keyring_home.ok("init")
+    keyring_home.ok("record", "post", "--group", "linkedin:1")
     secrets = Path(keyring_home.env["HANDFUL_TEST_KEYRING"])
-    assert len(json.loads(secrets.read_text())) == 1
+    assert len(json.loads(secrets.read_text())) == 2  # the key's, and the head's copy
     keyring_home.ok("uninstall", "--purge", "--yes")
     assert json.loads(secrets.read_text()) == {}  # no secret left behind for data now gone
     assert not keyring_home.data.exists()

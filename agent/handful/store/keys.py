@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from handful.errors import KeyUnavailable
 from handful.store.files import Files
+from handful.store.layout import HEAD_SERVICE
 
 KEYRING_SERVICE = "handful"
 ARGON2 = {"memory_cost": 65536, "iterations": 3, "lanes": 4}  # 64 MiB, ~80 ms here
@@ -139,6 +140,9 @@ def forget_keyring_entries(folder: Path) -> int:
         with contextlib.suppress(Exception):
             doc = json.loads(path.read_text())
             keyring_backend().delete_password(doc["service"], doc["account"])
+            deleted += 1
+        with contextlib.suppress(Exception):  # the copy of the head kept beside it
+            keyring_backend().delete_password(HEAD_SERVICE, doc["account"])
             deleted += 1
     return deleted
 

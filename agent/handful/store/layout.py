@@ -23,6 +23,8 @@ from handful.errors import IntegrityError, NotInitialised
 from handful.paths import Paths
 from handful.store.files import Files
 
+HEAD_SERVICE = "handful-head"  # the keyring entry holding a copy of each device's head
+
 STORE_FORMAT = "handful-store"
 SEGMENT_NAME = re.compile(r"^(\d{8})\.seg$")
 DEVICE_NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -125,11 +127,33 @@ class Head:
         text = f"{ident.store.hex()}|{ident.name}|{self.segment}|{self.seq}|{self.tag.hex()}"
         return hmac.new(key, text.encode(), sha256).hexdigest()
 
+    def _doc(self, key: bytes, ident: DeviceIdentity) -> dict[str, Any]:
+        return {"version": 1, "store": ident.store.hex(), "device": ident.name,
+                "segment": self.segment, "seq": self.seq, "tag": self.tag.hex(),
+                "mac": self._mac(key, ident)}
+
     def save(self, paths: Paths, files: Files, key: bytes, ident: DeviceIdentity) -> None:
-        doc = {"version": 1, "store": ident.store.hex(), "device": ident.name,
-               "segment": self.segment, "seq": self.seq, "tag": self.tag.hex(),
-               "mac": self._mac(key, ident)}
-        files.replace(self.path(paths), json.dumps(doc).encode() + b"\n")
+        files.replace(self.path(paths), json.dumps(self._doc(key, ident)).encode() + b"\n")
+
+    def save_copy(self, keyring: Any, key: bytes, ident: DeviceIdentity) -> bool:
+        """A copy in the OS keyring (`keyring`: the module, already checked usable), which
+        deleting or restoring the state folder does not reach. False if it was refused."""
+        try:
+            keyring.set_password(HEAD_SERVICE, f"{ident.store.hex()}:{ident.name}",
+                                 json.dumps(self._doc(key, ident)))
+        except Exception:  # keyring backends raise many kinds; all mean "not kept"
+            return False
+        return True
+
+    @classmethod
+    def load_copy(cls, keyring: Any, key: bytes, ident: DeviceIdentity) -> Head | None:
+        try:
+            text = keyring.get_password(HEAD_SERVICE, f"{ident.store.hex()}:{ident.name}")
+            doc = json.loads(text) if text else None
+        except Exception:  # no keyring after all, or not JSON: no copy to go by
+            return None
+        return None if doc is None else cls._verified(doc, key, ident, "the keyring's copy "
+                                                      "of the remembered head")
 
     @classmethod
     def load(cls, paths: Paths, key: bytes, ident: DeviceIdentity) -> Head | None:
@@ -137,6 +161,11 @@ class Head:
         doc = _load_json(path, "the remembered head")
         if doc is None:
             return None
+        return cls._verified(doc, key, ident, str(path))
+
+    @classmethod
+    def _verified(cls, doc: dict[str, Any], key: bytes, ident: DeviceIdentity, where: str
+                  ) -> Head:
         try:
             head = cls(int(doc["segment"]), int(doc["seq"]), bytes.fromhex(doc["tag"]))
             same = doc["store"] == ident.store.hex() and doc["device"] == ident.name
@@ -144,6 +173,6 @@ class Head:
         except (KeyError, ValueError, TypeError):
             good = False
         if not good:
-            raise IntegrityError(f"{path}: the remembered head does not verify (altered, or "
-                                 "from another store)", path=str(path))
+            raise IntegrityError(f"{where}: the remembered head does not verify (altered, or "
+                                 "from another store)", path=where)
         return head

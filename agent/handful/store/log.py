@@ -21,13 +21,13 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
-from handful.errors import IntegrityError, StorageFailure
+from handful.errors import IntegrityError, KeyUnavailable, StorageFailure
 from handful.filelock import WriterLock
 from handful.paths import Paths, private_dir
 from handful.store.checkpoint import Checkpoint
 from handful.store.commit import GroupCommit, Ticket
 from handful.store.files import Files, remove_stale_temps
-from handful.store.keys import derive
+from handful.store.keys import KeyFiles, derive, keyring_backend
 from handful.store.layout import SEGMENT_NAME, DeviceIdentity, Head, StoreMeta, segment_name
 from handful.store.scan import (
     DeviceLog,
@@ -74,6 +74,7 @@ class EventLog(Generic[S]):
         self._ids: set[str] | None = None
         self._lock: WriterLock | None = None
         self._writer: SegmentWriter | None = None
+        self._head_missing = False
         self._head_saved = -HEAD_EVERY  # monotonic time of the last head save
         self._head_saved_seq = -1
         # held while commits fold new events in: readers on other threads take it too
@@ -101,6 +102,9 @@ class EventLog(Generic[S]):
             log._load(write=write, parallel=parallel, use_checkpoint=checkpoint)
             if write:
                 log._open_for_append()
+                if log._head_missing:
+                    log._save_head()  # written again at once
+                log._copy_head()
                 log._maybe_checkpoint()
         except BaseException:
             log.close()
@@ -112,6 +116,9 @@ class EventLog(Generic[S]):
         self.devices = list_devices(log_dir)
         mine = self.ident.name if self.ident else None
         head = Head.load(self.paths, self._head_key, self.ident) if self.ident else None
+        if head is None and self.ident is not None and any(
+                d.name == mine and d.segments for d in self.devices):
+            head = self._missing_head()
         checkpoint = self._checkpoint() if use_checkpoint else None
         positions = checkpoint[0] if checkpoint else {}
         jobs: list[Job] = []
@@ -264,6 +271,44 @@ class EventLog(Generic[S]):
             self._head_saved_seq = writer.seq
         self._head_saved = time.monotonic()
 
+    def _keyring(self) -> Any | None:
+        """The OS keyring, when this machine's key is kept there (else a copy of the head
+        has nowhere to go, and asking for it costs a start)."""
+        if self.ident is None or not KeyFiles(self.paths.data / "keys", self.meta.store,
+                                              self.files).has_keyring(self.ident.name):
+            return None
+        try:
+            return keyring_backend()
+        except KeyUnavailable:
+            return None
+
+    def _missing_head(self) -> Head | None:
+        """`state/head.json` is gone while this machine's log holds records: say so, and
+        go by the keyring's copy if there is one."""
+        assert self.ident is not None
+        self._head_missing = True
+        keyring = self._keyring()
+        copy = Head.load_copy(keyring, self._head_key, self.ident) if keyring else None
+        path = Head.path(self.paths)
+        if copy is not None:
+            self.warnings.append(f"{path}: missing; this machine's log was checked against "
+                                 "the copy kept in the OS keyring, and the file is written "
+                                 "again")
+        else:
+            self.warnings.append(f"{path}: missing, though this machine's log holds records: "
+                                 "had the log been rolled back it could not be told; the "
+                                 "file is written again")
+        return copy
+
+    def _copy_head(self) -> None:
+        writer = self._writer
+        if self.ident is None or writer is None or writer.broken or writer.seq == 0:
+            return
+        keyring = self._keyring()
+        if keyring is not None:
+            Head(writer.segment, writer.seq, writer.tag).save_copy(keyring, self._head_key,
+                                                                   self.ident)
+
     def _maybe_checkpoint(self) -> None:
         broken = self._writer is not None and self._writer.broken
         if self._lock is not None and not broken and self.folded >= self.checkpoint_after:
@@ -274,6 +319,7 @@ class EventLog(Generic[S]):
         if self._writer is not None and self._writer.is_open:
             if not self._writer.broken:
                 self._save_head()
+                self._copy_head()
             self._maybe_checkpoint()
             self._writer.close()
         if self._lock is not None:
