@@ -20,7 +20,7 @@ export default [
     files: ["extension/background.js", "extension/background/*.js"],
     languageOptions: {
       globals: Object.fromEntries([
-        "GROUP_TIMEOUT_MS", "STATUS_TIMEOUT_MS", "ask",                                // agent.js
+        "GROUP_TIMEOUT_MS", "STATUS_TIMEOUT_MS", "ask", "askAll",                      // agent.js
         "serial", "enqueue", "flush", "queueEvent", "setOffline", "resetRetries", "retryLater", // queue.js
         "refreshCache", "groupAnswer", "statusAnswer", "settingAnswer",                // cache.js
         "updateBadge", "groupKey", "remind", "settleReminder", "askLater",            // reminders.js

@@ -22,9 +22,9 @@ const HANDLERS = {
       .then(() => { flush(); return { queued: true }; }),
   group: (message) => groupAnswer(message.group),
   status: () => statusAnswer(),
-  review: () => ask({ type: "review" }, STATUS_TIMEOUT_MS)
+  review: () => askAll({ type: "review" }, STATUS_TIMEOUT_MS)
     .then((reply) => (reply.ok ? reply.result : null), () => null),
-  groups: (message) => ask({ type: "groups", all: Boolean(message.all) })
+  groups: (message) => askAll({ type: "groups", all: Boolean(message.all) })
     .then((reply) => (reply.ok ? reply.result : null), () => null),
   setting: (message) => settingAnswer(message.key, message.value),
   remind: (message) => remind(message.group, message.at).then(() => ({ done: true })),

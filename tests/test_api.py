@@ -249,6 +249,7 @@ async def test_docs_protocol_md_gives_each_reads_fields_as_the_agent_answers(api
     await api.send({"id": 1, "type": "joined", "event": {
         "id": "d1", "group": {"platform": "linkedin", "id": "12345", "name": "Docs"}}})
     asked = {"status": {}, "group": {"group": {"platform": "linkedin", "id": "12345"}},
+             "groups": {"all": True},
              "review": {}, "settings_get": {}, "ping": {}}
     for kind, fields in asked.items():
         reply = await api.send({"id": kind, "type": kind, **fields})

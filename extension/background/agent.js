@@ -33,6 +33,22 @@ function connect() {
 }
 
 // One request to the agent through the host: resolves with its reply envelope.
+// A list the agent answers in pages (`groups`, `review`: docs/protocol.md, "Pages"): asked
+// page after page, `after` the last one's `next`, into one reply shaped as the first page
+// with every page's groups. At most MAX_PAGES pages (100 x 250 groups).
+const MAX_PAGES = 100;
+async function askAll(message, timeout = ASK_TIMEOUT_MS) {
+  let reply = await ask(message, timeout);
+  if (!reply.ok) return reply;
+  const groups = [...reply.result.groups];
+  for (let pages = 1; reply.result.next && pages < MAX_PAGES; pages++) {
+    reply = await ask({ ...message, after: reply.result.next }, timeout);
+    if (!reply.ok) return reply;
+    groups.push(...reply.result.groups);
+  }
+  return { ...reply, result: { ...reply.result, groups, next: null } };
+}
+
 function ask(message, timeout = ASK_TIMEOUT_MS) {
   return new Promise((resolve, reject) => {
     try {

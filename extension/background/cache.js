@@ -6,7 +6,7 @@
 async function refreshCache() {
   try {
     const status = await ask({ type: "status" });
-    const groups = await ask({ type: "groups", all: true });
+    const groups = await askAll({ type: "groups", all: true });
     if (!status.ok || !groups.ok) throw new Error("the agent is away");
     await serial(async () => {
       const { cache = {} } = await chrome.storage.local.get("cache");

@@ -7,7 +7,7 @@
 // does not list are gone (left in the app, removed, or the group deleted).
 // A group known by its numeric id may be listed by its vanity name: its name counts too.
 async function listComplete(platform, ids, names) {
-  const reply = await ask({ type: "groups", all: false }).catch(() => null);
+  const reply = await askAll({ type: "groups", all: false }).catch(() => null);
   if (!reply || !reply.ok) return { left: 0 };
   const listed = new Set(ids);
   const named = new Set(names.map((n) => n.toLowerCase()));

@@ -16,6 +16,13 @@ from handful.domain import events as ev
 
 MAX_MESSAGE = 1 << 20          # bytes of one request or reply (the browser's limit to us)
 MAX_IMPORT = 5000              # groups in one memberships_imported message
+# Lists of groups come in pages (`groups`, `review`): at most PAGE (or `limit`, up to
+# MAX_PAGE) groups and PAGE_BYTES of them, so a reply always fits the browser's 1 MiB; the
+# reply's `next` asks for the page after. `group` lists at most MEMBERS_LISTED members.
+PAGE = 250
+MAX_PAGE = 1000
+PAGE_BYTES = 640 << 10
+MEMBERS_LISTED = 200
 
 RequestId = str | int | None
 Token = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -62,8 +69,14 @@ class ImportMemberships(Struct, forbid_unknown_fields=True):
     type: str = "memberships_imported"
 
 
+PageSize = Annotated[int, Meta(ge=1, le=MAX_PAGE)]
+Cursor = Annotated[str, Meta(min_length=1, max_length=300)]
+
+
 class Groups(Struct, forbid_unknown_fields=True):
     all: bool = False
+    after: Cursor | None = None   # the `next` of the page before
+    limit: PageSize = PAGE
     id: RequestId = None
     type: str = "groups"
 
@@ -89,6 +102,8 @@ class SettingsSet(Struct, forbid_unknown_fields=True):
 
 
 class Review(Struct, forbid_unknown_fields=True):
+    after: Cursor | None = None
+    limit: PageSize = PAGE
     id: RequestId = None
     type: str = "review"
 

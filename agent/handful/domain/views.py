@@ -48,14 +48,20 @@ def group_view(gs: GroupState, now: datetime, aliases: list[str] | None = None
 STATUS_ORDER = {"member": 0, "requested": 1, "deferred": 2, "declined": 3, "left": 4, "seen": 5}
 
 
-def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, Any]:
+def listed_groups(state: State, *, everything: bool) -> list[GroupState]:
+    """The groups `groups` lists, in its order: members first, then by name."""
     chosen = [g for g in state.groups.values() if everything or g.status == "member"]
     chosen.sort(key=lambda g: (STATUS_ORDER.get(g.status, 9), (g.group.name or g.key).lower(),
                                g.key))
+    return chosen
+
+
+def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, Any]:
     return {
         "cap": state.setting("cap"),
         "count": len(state.members()),
-        "groups": [group_view(g, now, state.aliases_of(g.key)) for g in chosen],
+        "groups": [group_view(g, now, state.aliases_of(g.key))
+                   for g in listed_groups(state, everything=everything)],
     }
 
 
