@@ -60,6 +60,9 @@ ROUTES = {
     ("www.facebook.com", "/groups/kind.founders/"): "missed/facebook-group-vanity.html",
     ("www.facebook.com", "/groups/feed/"): "missed/facebook-groups-feed.html",
     ("www.facebook.com", "/bench/busy-feed/"): "missed/facebook-busy-feed.html",
+    # A hostile page: invisible controls and input of its own (tests/test_hostile_input.py)
+    ("www.facebook.com", "/groups/ghost.likes/"): "hostile/facebook-group-ghost.html",
+    ("www.facebook.com", "/groups/hidden.join/"): "hostile/facebook-group-hidden-join.html",
 }
 # Response headers of some fixtures: the hostile page allows frames of its own origin only,
 # as a site's Content-Security-Policy may.

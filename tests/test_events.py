@@ -31,6 +31,8 @@ VALID: dict[str, dict[str, Any]] = {
     "join_unguarded": {"platform": "facebook", "source": "search", "label": "Join group"},
     "guard_blind": {"platform": "linkedin", "source": "group", "reason": "unread"},
     "group_alias": {"group": GROUP, "alias": {"platform": "facebook", "id": "4455667788"}},
+    "list_read": {"platform": "facebook", "total": 3, "listed": 3,
+                  "absent": [{"platform": "facebook", "id": "gone.group", "name": "Gone"}]},
 }
 
 

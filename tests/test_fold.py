@@ -68,6 +68,13 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
         del fields["group"]
         fields.update(platform=platform, reason=draw(st.sampled_from(
             ["unread", "no_permission", "permission_back"])))
+    elif kind == "list_read":
+        del fields["group"]
+        same = [i for p, i in GROUPS if p == platform]
+        absent = draw(st.lists(st.sampled_from(same), max_size=3, unique=True))
+        total = draw(st.integers(3, 4))
+        fields.update(platform=platform, total=total, listed=draw(st.integers(2, total)),
+                      absent=[{"platform": platform, "id": i} for i in absent])
     elif kind == "group_alias":
         others = [i for p, i in GROUPS if p == platform and i != ident]
         fields["alias"] = {"platform": platform, "id": draw(st.sampled_from(others))}

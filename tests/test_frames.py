@@ -167,6 +167,9 @@ def test_another_user_is_refused_by_both_sockets_even_when_their_modes_let_them_
                                                "message": "another user's process"}
         assert status_line == "HTTP/1.1 403 Forbidden"
         assert json.loads(http_body)["error"]["message"] == "another user's process"
+        # (with the folder open, the user's own client refuses it too: tests/test_impostors.py)
+        assert "is open to other users (mode 711)" in home.run("status").err
+        os.chmod(run, 0o700)
         assert json.loads(home.ok("status", "--json"))["events"] == 0  # nothing they sent
     finally:
         home.run("stop")

@@ -63,7 +63,7 @@ def test_every_event_and_message_the_extension_sends_is_known() -> None:
     events |= set(re.findall(r'send\("event", \{ type: "([a-z_]+)"', sources))
     assert {"join_justified", "join_declined", "group_alias", "engagement"} <= events
     assert events <= set(doc["event_messages"]), events - set(doc["event_messages"])
-    asked = set(re.findall(r'ask\(\{ type: "([a-z_]+)"', sources))
+    asked = set(re.findall(r'ask(?:All)?\(\{ type: "([a-z_]+)"', sources))
     asked |= set(re.findall(r'message: \{ type: "([a-z_]+)"', sources))
     assert {"status", "groups", "group", "review"} <= asked
     assert asked <= set(doc["messages"]) | set(doc["event_messages"])

@@ -113,3 +113,6 @@ declare namespace chrome.storage {
     get(keys?: string | string[] | null): Promise<HandfulStored>;
   }
 }
+
+// Speculation Rules prerendering (Chrome 108+; absent elsewhere: undefined, not true).
+interface Document { readonly prerendering?: boolean }

@@ -3,22 +3,24 @@
 // the context menu to teach one, and whether the extension may still read each site.
 "use strict";
 
-// A list page read to its end: the platform's groups the log says you are in and the page
-// does not list are gone (left in the app, removed, or the group deleted).
+// A list page read to its end (as many groups as it announces, in a visible tab the user
+// opened): the memberships the log holds that it does not list are reported to the agent,
+// which decides (a second such read an hour later must agree: docs/protocol.md).
 // A group known by its numeric id may be listed by its vanity name: its name counts too.
-async function listComplete(platform, ids, names) {
+const MAX_ABSENT = 5000;
+async function listComplete(platform, ids, names, total) {
   const reply = await askAll({ type: "groups", all: false }).catch(() => null);
-  if (!reply || !reply.ok) return { left: 0 };
+  if (!reply || !reply.ok) return { absent: 0 };
   const listed = new Set(ids);
   const named = new Set(names.map((n) => n.toLowerCase()));
-  const gone = reply.result.groups.filter((g) => g.group.platform === platform && !listed.has(g.group.id)
+  const absent = reply.result.groups.filter((g) => g.group.platform === platform && !listed.has(g.group.id)
     && !(g.aliases || []).some((key) => listed.has(key.slice(platform.length + 1)))
-    && !(g.group.name && named.has(g.group.name.toLowerCase())));
-  for (const g of gone) {
-    await queueEvent("left", { id: crypto.randomUUID(), ts: new Date().toISOString(),
-      source: "list_page", group: g.group });
-  }
-  return { left: gone.length };
+    && !(g.group.name && named.has(g.group.name.toLowerCase())))
+    .slice(0, MAX_ABSENT)
+    .map((g) => ({ platform: g.group.platform, id: g.group.id, name: g.group.name || null }));
+  await queueEvent("list_read", { id: crypto.randomUUID(), ts: new Date().toISOString(), platform,
+    total: Number(total) || ids.length, listed: ids.length, absent });
+  return { absent: absent.length };
 }
 
 // The join dialog's frame confirms the key its content script gave it through here (Firefox

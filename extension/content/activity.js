@@ -1,5 +1,5 @@
-// Time in each group: while a group page is visible and in use, a heartbeat every few
-// seconds to the background, which merges them into one visit (with its minutes) when
+// Time in each group: while a group page is visible and in use (the user's own input in the
+// last two minutes), a heartbeat every few seconds to the background, which merges them into one visit (with its minutes) when
 // the page goes away. Nothing runs on pages that are not a group's (a look at each new
 // address, content/navigation.js, says when one is).
 "use strict";
@@ -9,7 +9,7 @@
   const IDLE_MS = 120_000; // no input for this long: not counted as active
   let port = null;
   let current = null; // "platform:id" of the group page we are on
-  let lastInput = Date.now();
+  let lastInput = -Infinity;
 
   function groupHere() {
     const url = new URL(location.href);
@@ -18,11 +18,13 @@
     return group ? { ...group, name: Handful.labels.pageHeading(document) } : null;
   }
 
-  // Input marks the reader as active; listened to on group pages only, so scrolling a
-  // feed costs nothing.
-  const INPUT = ["pointerdown", "keydown", "wheel", "scroll"];
-  function noteInput() {
-    lastInput = Date.now();
+  // The user's own input marks the reader as active: trusted events only (a page can
+  // dispatch any event, and its own scrolling fires trusted "scroll" events, so scroll is not
+  // input). Until the first, nothing counts: a page opened in the background and never
+  // touched is not time spent. Listened to on group pages only: a feed costs nothing.
+  const INPUT = ["pointerdown", "keydown", "wheel"];
+  function noteInput(event) {
+    if (event.isTrusted) lastInput = Date.now();
   }
   function listen(on) {
     for (const type of INPUT) {
@@ -51,7 +53,7 @@
         port.onDisconnect.addListener(() => { port = null; current = null; });
         port.postMessage({ start: group });
         current = key;
-        lastInput = Date.now();
+        lastInput = -Infinity;
         listen(true);
         beating = setInterval(beat, BEAT_S * 1000);
       }

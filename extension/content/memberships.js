@@ -28,16 +28,22 @@
         kind: "import", batch: crypto.randomUUID(), source: `${s.platform}_list`, groups: fresh,
       }).catch(() => undefined);
     }
-    // The whole list read (as many as its heading announces): groups the log says you are
-    // in that are not on it are gone. Said once per page.
+    // The whole list read (as many as its heading announces): the groups the log says you
+    // are in that are not on it are reported; the agent decides whether they are gone. Said
+    // once per page, and only from a page the user is looking at in a window of their own
+    // (not prerendered, not a background tab, not a window another page opened).
     const total = s.listedTotal(document);
-    if (!complete && total != null && listed.length >= total && total === sent.size) {
+    if (!complete && total != null && listed.length >= total && total === sent.size && firsthand()) {
       complete = true;
       chrome.runtime.sendMessage({
-        kind: "list_complete", platform: s.platform,
+        kind: "list_complete", platform: s.platform, total,
         ids: listed.map((g) => g.id), names: listed.map((g) => g.name).filter(Boolean),
       }).catch(() => undefined);
     }
+  }
+
+  function firsthand() {
+    return !document.prerendering && document.visibilityState === "visible" && !window.opener;
   }
 
   function schedule() {
@@ -66,5 +72,7 @@
   // kind, so it costs nothing further).
   Handful.navigation.onChange(onUrl);
   document.addEventListener("DOMContentLoaded", onUrl);
+  document.addEventListener("visibilitychange", () => { if (observer) schedule(); });
+  document.addEventListener("prerenderingchange", () => { if (observer) schedule(); });
   onUrl();
 })();

@@ -36,7 +36,7 @@
   function pageSays(site, url, group) {
     const taught = rules.length ? [...document.querySelectorAll("[tabindex], [onclick]")] : [];
     const offered = [...document.querySelectorAll(CONTROLS), ...taught].some((control) => {
-      if (!site.joinControl(control, url, rules)) return false;
+      if (!site.joinControl(control, url, rules) || !Handful.labels.seenControl(control)) return false;
       const of = site.groupOf(control, url);
       return of && of.id === group.id;
     });
@@ -52,9 +52,15 @@
     return null;
   }
 
+  // The page is evidence only in a tab the user is looking at, in a window of their own.
+  function firsthand() {
+    return !document.prerendering && document.visibilityState === "visible" && !window.opener;
+  }
+
   async function look() {
     const found = here();
     if (!found || settled || `${found.group.platform}:${found.group.id}` !== page) return;
+    if (!firsthand()) return; // looked at again when it is shown
     const { site, url, group } = found;
     const says = pageSays(site, url, group);
     if (!says) return;
@@ -120,6 +126,8 @@
   }
 
   Handful.standing = { page: () => page };
+  document.addEventListener("visibilitychange", () => { if (page && !settled) look(); });
+  document.addEventListener("prerenderingchange", () => { if (page && !settled) look(); });
 
   Handful.navigation.onChange(onUrl); // in-page navigation (content/navigation.js)
   onUrl();

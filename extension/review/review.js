@@ -17,7 +17,8 @@
       snooze: "The review will ask again in a few days." }[decision];
     row.querySelector(".decided").textContent = said;
     for (const button of row.querySelectorAll(".decisions button")) button.disabled = true;
-    if (decision === "leave" && view.group.url) window.open(view.group.url, "_blank");
+    // (noopener: the site gets no handle on this page, and its page counts as opened by the user)
+    if (decision === "leave" && view.group.url) window.open(view.group.url, "_blank", "noopener");
     return send({ kind: "event", type: "review_decision", event }).then(() => send({ kind: "flush" }));
   }
 

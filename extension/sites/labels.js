@@ -334,11 +334,34 @@
     return null;
   }
 
+  // Whether a control can be seen: in the document, not hidden or collapsed, not made
+  // (nearly) transparent on itself or any ancestor, not shrunk under 4 px, not pushed off
+  // the page's top or left edge. A page can lay
+  // an invisible "Like" over its own content; a click on it is the user's, the like is not.
+  // (Reads styles and sizes only.)
+  const MIN_OPACITY = 0.1;
+  const MIN_SIZE = 4;
+  function seenControl(control) {
+    if (!control || !control.isConnected) return false;
+    if (control.checkVisibility && !control.checkVisibility({ opacityProperty: true,
+      visibilityProperty: true, contentVisibilityAuto: true })) return false;
+    const view = control.ownerDocument.defaultView;
+    for (let node = control; node && node.nodeType === 1; node = node.parentElement) {
+      const style = view.getComputedStyle(node);
+      if (style.display === "none" || style.visibility !== "visible" && node === control
+        || Number(style.opacity) < MIN_OPACITY) return false;
+    }
+    const box = control.getBoundingClientRect();
+    if (box.right + view.scrollX <= 0 || box.bottom + view.scrollY <= 0) return false; // pushed off the page
+    return box.width >= MIN_SIZE && box.height >= MIN_SIZE;
+  }
+
   // Which contribution a click submits: "post" or "comment" when its composer holds text,
-  // "reaction" for a like that is not already on; otherwise null.
+  // "reaction" for a like that is not already on; otherwise null. Only a control the user
+  // can see counts.
   function contributionOf(target) {
     const control = controlOf(target);
-    if (!control) return null;
+    if (!control || !seenControl(control)) return null;
     const label = labelOf(control);
     if (REACT.has(label)) return control.getAttribute("aria-pressed") === "true" ? null : "reaction";
     const kind = POST.has(label) ? "post" : COMMENT.has(label) ? "comment" : null;
@@ -350,7 +373,7 @@
   }
 
   Handful.labels = {
-    contributionOf, normalise, visibleText, accessibleName, controlOf, joinControl, joinsOn, ruleFor,
+    contributionOf, seenControl, normalise, visibleText, accessibleName, controlOf, joinControl, joinsOn, ruleFor,
     taughtControl, stateOfLabel, standingOf, withoutJoin, leavePath, cardOf, pageHeading, groupsFromLinks,
     totalInHeading,
   };

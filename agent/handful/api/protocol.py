@@ -30,7 +30,7 @@ Token = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-
 EVENT_MESSAGES = {
     "group_seen", "join_intercepted", "join_declined", "join_deferred", "join_justified",
     "join_requested", "joined", "left", "engagement", "review_decision", "join_unguarded",
-    "guard_blind", "group_alias",
+    "guard_blind", "group_alias", "list_read",
 }
 
 

@@ -7,7 +7,9 @@ every event carries the client's own id, so a retry after a lost reply is stored
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import msgspec
@@ -36,6 +38,11 @@ from handful.errors import InvalidEvent
 from handful.ledger import Ledger
 
 READS = (Groups, Review, GroupQuery, SettingsGet, Ping, Status)
+LIST_GAP = timedelta(hours=1)  # between two reads of a list that both lack a membership
+
+
+def _seconds(earlier: str, later: str) -> float:
+    return (clock.parse_instant(later) - clock.parse_instant(earlier)).total_seconds()
 _encode = msgspec.json.Encoder().encode
 T = TypeVar("T")
 
@@ -172,7 +179,40 @@ class AgentService:
                                            "stored once)")
         event = self._event(type_name, fields)
         stored = await self._append(event)
-        return {"stored": stored, "event": ev.to_dict(event)}
+        reply: dict[str, Any] = {"stored": stored, "event": ev.to_dict(event)}
+        if isinstance(event, ev.ListRead):
+            left = [await self._append(gone) for gone in self._gone(event)]
+            reply["left"] = sum(left)
+        return reply
+
+    def _gone(self, read: ev.ListRead) -> list[ev.Event]:
+        """The memberships a complete list read did not list, which an earlier complete read
+        at least LIST_GAP before it, after the group was joined, did not list either: left
+        (in the app, removed, or the group deleted). One read alone, two close together, a
+        read that came before the join: nothing. The event's id comes from the group and the
+        two reads, so two devices that decide the same thing store it once."""
+        if not read.absent or read.listed < read.total:
+            return []
+        gap = LIST_GAP.total_seconds()
+        decided = []
+        with self.ledger.reading() as state:
+            reads = state.list_reads.get(read.platform, [])
+            for ref in read.absent:
+                group = state.find(ref.key)
+                if group is None or group.status != "member" or group.membership is None:
+                    continue
+                since = group.membership[0][0]
+                keys = {group.key, *state.aliases_of(group.key)}
+                earlier = [(ts, ident) for ts, ident, absent in reads
+                           if ident != read.id and ts > since and keys & absent
+                           and _seconds(ts, read.ts) >= gap]
+                if earlier:
+                    first = earlier[-1][1]
+                    digest = hashlib.sha256(f"{group.key}|{first}|{read.id}".encode())
+                    decided.append(self._event("left", {
+                        "id": f"left-{digest.hexdigest()[:24]}", "ts": read.ts,
+                        "source": "list_page", "group": msgspec.to_builtins(group.group)}))
+        return decided
 
     async def _import(self, body: ImportMemberships) -> dict[str, Any]:
         now = clock.now_iso()

@@ -165,6 +165,21 @@ class GroupAlias(_GroupEvent, frozen=True, kw_only=True, tag="group_alias"):
     alias: Group
 
 
+MAX_ABSENT = 5000  # groups in one list_read (as many as one import)
+
+
+class ListRead(_Event, frozen=True, kw_only=True, tag="list_read"):
+    """A list of the user's groups read to its end, in a visible tab the user opened: how
+    many it announced and showed, and the memberships the log holds that it did not list.
+    Evidence, not a decision: the agent records `left` only when two such reads at least an
+    hour apart, both after the group was joined, both lack it."""
+
+    platform: Platform
+    total: Annotated[int, Meta(ge=0, le=1_000_000)]
+    listed: Annotated[int, Meta(ge=0, le=1_000_000)]
+    absent: Annotated[list[Group], Meta(max_length=MAX_ABSENT)] = []
+
+
 class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed"):
     key: SettingKey
     value: int | float | bool | str
@@ -173,13 +188,13 @@ class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed")
 Event = (
     GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
     | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
-    | SettingsChanged | JoinUnguarded | GuardBlind | GroupAlias
+    | SettingsChanged | JoinUnguarded | GuardBlind | GroupAlias | ListRead
 )
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
                 JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
-                SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias)
+                SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias, ListRead)
 }
 
 
@@ -239,6 +254,15 @@ def _check(event: Any) -> Event:
         _check_group(event.group, "$.group")
     if isinstance(event, JoinJustified) and event.drop is not None:
         _check_group(event.drop, "$.drop")
+    if isinstance(event, ListRead):
+        for index, absent in enumerate(event.absent):
+            _check_group(absent, f"$.absent[{index}]")
+            if absent.platform != event.platform:
+                raise InvalidEvent(f"event refused: a list of one platform's groups - at "
+                                   f"`$.absent[{index}].platform`")
+        if event.listed > event.total:
+            raise InvalidEvent("event refused: more listed than the list announced - at "
+                               "`$.listed`")
     if isinstance(event, GroupAlias):
         _check_group(event.alias, "$.alias")
         if event.alias.platform != event.group.platform:
@@ -284,6 +308,11 @@ def _unknown_field(raw: dict[str, Any]) -> str | None:
             for key in value:
                 if key not in _GROUP_FIELDS:
                     return f"`{key}` - at `$.{name}`"
+    listed = raw.get("absent")
+    for index, value in enumerate(listed if isinstance(listed, list) else []):
+        for key in value if isinstance(value, dict) else ():
+            if key not in _GROUP_FIELDS:
+                return f"`{key}` - at `$.absent[{index}]`"
     return None
 
 

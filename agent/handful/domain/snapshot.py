@@ -10,7 +10,7 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import GroupState, Scoreboard, State
 
-VERSION = 4  # 2: last_snooze; 3: aliases and joins the guard did not see; 4: beyond
+VERSION = 4  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -48,6 +48,8 @@ def dump(state: State) -> bytes:
         "last_snooze": state.last_snooze,
         "unread": state.unread, "access": state.access,
         "links": sorted(state.links),
+        "list_reads": {platform: [[ts, ident, sorted(keys)] for ts, ident, keys in reads]
+                       for platform, reads in state.list_reads.items()},
     })
 
 
@@ -81,6 +83,9 @@ def load(data: bytes) -> State:
         for platform, value in doc.get("access", {}).items():
             state.access[platform] = (_order(value[0]), bool(value[1]))
         state.links = {(str(a), str(b)) for a, b in doc["links"]}
+        state.list_reads = {platform: [(str(ts), str(ident), frozenset(map(str, keys)))
+                                       for ts, ident, keys in reads]
+                            for platform, reads in doc["list_reads"].items()}
         state.relink()  # the groups are already under their keys: only the map
         return state
     except (KeyError, TypeError, ValueError, msgspec.DecodeError) as error:

@@ -30,6 +30,7 @@ from handful.domain.events import (
     JoinRequested,
     JoinUnguarded,
     Left,
+    ListRead,
     MembershipImported,
     ReviewDecision,
     SettingsChanged,
@@ -253,6 +254,9 @@ class State:
     # Aliases: pairs of keys of one group, and each aliased key's group key (see _rank).
     links: set[tuple[str, str]] = field(default_factory=set)
     canon: dict[str, str] = field(default_factory=dict)
+    # The latest complete reads of each platform's list of groups: (ts, event id, the keys
+    # of memberships it did not list), newest last, at most LIST_READS kept.
+    list_reads: dict[str, list[ListReadSeen]] = field(default_factory=dict)
 
     # -- aliases ----------------------------------------------------------------------------
 
@@ -314,6 +318,13 @@ class State:
             return
         if isinstance(event, JoinUnguarded):
             self.score.unguarded += 1
+            return
+        if isinstance(event, ListRead):
+            if event.listed < event.total:
+                return  # not read to its end: no evidence of anything
+            seen = (ts, event.id, frozenset(f"{g.platform}:{g.id}" for g in event.absent))
+            self.list_reads[event.platform] = _latest_reads(
+                [*self.list_reads.get(event.platform, []), seen])
             return
         if isinstance(event, GuardBlind):
             if event.reason == "unread":
@@ -438,6 +449,9 @@ class State:
                 mine_days[day] = mine_days.get(day, 0) + n
         for platform, value in other.access.items():
             self.access[platform] = _later(self.access.get(platform), value)  # type: ignore[assignment]
+        for platform, reads in other.list_reads.items():
+            self.list_reads[platform] = _latest_reads([*self.list_reads.get(platform, []),
+                                                       *reads])
         if other.links or self.canon:
             self.links |= other.links
             self.relink()
@@ -461,6 +475,16 @@ class State:
             due = max(due, _instant(self.last_snooze)
                       + timedelta(days=self.setting("review.snooze_days")))
         return due
+
+
+ListReadSeen = tuple[str, str, frozenset[str]]
+LIST_READS = 8
+
+
+def _latest_reads(reads: list[ListReadSeen]) -> list[ListReadSeen]:
+    """The newest LIST_READS, each once, oldest first: the same whatever the order they came."""
+    return sorted({(ts, ident): (ts, ident, keys) for ts, ident, keys in reads}.values(),
+                  key=lambda r: (r[0], r[1]))[-LIST_READS:]
 
 
 def _instant(ts: str) -> datetime:
