@@ -21,6 +21,7 @@ export default [
     languageOptions: {
       globals: Object.fromEntries([
         "GROUP_TIMEOUT_MS", "STATUS_TIMEOUT_MS", "ask", "askAll",                      // agent.js
+        "seal", "noteQueueKey",                                                        // seal.js
         "serial", "enqueue", "flush", "queueEvent", "setOffline", "resetRetries", "retryLater", // queue.js
         "refreshCache", "groupAnswer", "statusAnswer", "settingAnswer",                // cache.js
         "updateBadge", "groupKey", "remind", "settleReminder", "askLater",            // reminders.js

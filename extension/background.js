@@ -8,7 +8,8 @@
 "use strict";
 
 if (typeof importScripts === "function") {
-  importScripts("sites/requests.js", "background/agent.js", "background/queue.js", "background/cache.js",
+  importScripts("sites/requests.js", "background/agent.js", "background/seal.js", "background/queue.js",
+    "background/cache.js",
     "background/reminders.js", "background/pages.js", "background/missed.js");
 }
 
@@ -29,6 +30,7 @@ const HANDLERS = {
   setting: (message) => settingAnswer(message.key, message.value),
   remind: (message) => remind(message.group, message.at).then(() => ({ done: true })),
   reminders: () => chrome.storage.local.get("reminders").then((r) => r.reminders || []),
+  recent: () => chrome.storage.session.get("recent").then((r) => r.recent || []),
   dismiss: (message) => settleReminder(message.key, false).then(() => ({ done: true })),
   flush: () => flush().then(() => ({ done: true })),
   list_complete: (message) => listComplete(message.platform, message.ids || [], message.names || [],

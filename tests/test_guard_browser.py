@@ -153,7 +153,7 @@ def test_without_the_agent_the_guard_still_works_and_nothing_is_lost(browser: Br
         dialog_gone(page)
         worker = browser.worker
         queued = worker.evaluate("chrome.storage.local.get('queue').then(r => r.queue)")
-        assert [q["message"]["type"] for q in queued] == ["join_intercepted", "join_declined"]
+        assert [q["sealed"]["type"] for q in queued] == ["sealed", "sealed"]  # two, sealed
         assert browser.events() == []
     # The agent can run again; the next decision sends everything, once each.
     fb = browser.page("https://www.facebook.com/groups/growth.hackers/")

@@ -101,8 +101,8 @@ def test_the_popup_away_from_a_group_and_without_the_agent(browser: Browser) -> 
         popup.click("[data-result=event]")
         popup.wait_for_selector("#logged:has-text('Event attended logged.')")
         queued = browser.worker.evaluate(
-            "chrome.storage.local.get('queue').then(r => r.queue.map(q => q.message.event.kind))")
-        assert queued == ["event"]
+            "chrome.storage.local.get('queue').then(r => r.queue.map(q => q.sealed.type))")
+        assert queued == ["sealed"]  # one, sealed to the agent (tests/test_sealed.py)
         assert browser.events() == []
     events = browser.wait_for_events(lambda evs: len(evs) == 1, timeout=90)
     assert events[0]["kind"] == "event" and events[0]["group"]["id"] == "12345"

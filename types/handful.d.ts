@@ -31,7 +31,6 @@ interface HandfulCache {
   delay?: number;
   members?: { platform: string; id: string; name: string | null }[];
   groups?: Record<string, unknown>;
-  recent?: { give: string; get: string }[];
   offline?: boolean;
   reviewDue?: boolean;
   pausedUntil?: number;
@@ -97,9 +96,17 @@ declare var Handful: HandfulNamespace;
 interface Window { Handful: HandfulNamespace }
 
 /** What the extension keeps in storage.local and storage.session (docs/security.md). */
+interface HandfulSealed { type: "sealed"; kid: string; k: string; iv: string; c: string }
+type HandfulQueued =
+  | { key: string; message: { type: string; [field: string]: any }; sealed?: undefined }
+  | { key: string; sealed: HandfulSealed; message?: undefined };
+
 interface HandfulStored {
-  queue?: { key: string; message: { type: string; [field: string]: any } }[];
-  rejected?: unknown[];
+  // storage.local: sealed to the agent's key; storage.session: as is, before a key is known
+  queue?: HandfulQueued[];
+  rejected?: { key: string; at: string; error?: string }[];
+  queueKey?: { kid: string; spki: string };
+  recent?: { give: string; get: string }[];
   cache?: HandfulCache;
   reminders?: { group: HandfulGroup; at: string; due: boolean }[];
   access?: Record<string, boolean>;

@@ -47,6 +47,17 @@ def ensure_running(paths: Paths, timeout: float = 20.0) -> bool:
         client.close()
 
 
+_children: list[subprocess.Popen[bytes]] = []  # agents this process started, until reaped
+
+
+def reap() -> None:
+    """Collect the exit of any agent this process started (the native host is its parent:
+    an agent that stopped would otherwise linger as a zombie while the browser runs)."""
+    for child in list(_children):
+        if child.poll() is not None:
+            _children.remove(child)
+
+
 def _spawn(paths: Paths, timeout: float) -> None:
     log_path = paths.runtime / "agent.log"
     with open(log_path, "ab") as out:
@@ -56,6 +67,7 @@ def _spawn(paths: Paths, timeout: float) -> None:
             stdin=subprocess.DEVNULL,
             stdout=out, stderr=out, start_new_session=True,  # outlives the browser's host
             close_fds=True)
+    _children.append(proc)
     client = AgentClient(paths.runtime, timeout=2)
     deadline = time.monotonic() + timeout
     try:
@@ -103,9 +115,14 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    # a zombie child of ours counts as gone
+    # a zombie counts as gone: ours is collected here, another's (the native host started
+    # it and has not collected it yet) is seen in /proc where there is one
     with contextlib.suppress(ChildProcessError):
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except OSError:
+        return True

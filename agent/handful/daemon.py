@@ -69,6 +69,7 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
     runner = web.ServerRunner(build_server(service, hosts=hosts), handle_signals=False)
     await runner.setup()
     loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, service.queue_key)  # made once (RSA-3072): not on a read
     where: str
     frames: asyncio.AbstractServer
     tcp = not unix_supported()

@@ -23,7 +23,7 @@ from handful.errors import HandfulError, KeyUnavailable, NotInitialised, UsageEr
 from handful.paths import Paths, private_dir
 from handful.store.appender import AsyncAppender
 from handful.store.files import Files
-from handful.store.keys import KeyFiles, forget_keyring_entries, keyring_backend
+from handful.store.keys import KeyFiles, QueueKeys, forget_keyring_entries, keyring_backend
 from handful.store.layout import DeviceIdentity, StoreMeta
 from handful.store.log import DEFAULT_SEGMENT_BYTES, EventLog, list_devices
 
@@ -76,9 +76,12 @@ def check_key(paths: Paths) -> None:
 class Ledger:
     """An open log with its folded state; `write=True` holds the writer lock."""
 
-    def __init__(self, log: EventLog[State], ident: DeviceIdentity | None) -> None:
+    def __init__(self, log: EventLog[State], ident: DeviceIdentity | None,
+                 queue_keys: QueueKeys | None = None) -> None:
         self.log = log
         self.ident = ident
+        # this device's key pair for the browser's sealed queue (api/service.py unseals)
+        self.queue_keys = queue_keys
         self._appender: AsyncAppender | None = None
 
     @classmethod
@@ -95,7 +98,8 @@ class Ledger:
         log = EventLog.open(paths, EventReducer(), key, ident=ident, write=write, files=files,
                             max_segment=max_segment, parallel=parallel,
                             lock_timeout=lock_timeout, checkpoint=checkpoint)
-        return cls(log, ident)
+        return cls(log, ident, QueueKeys(paths.state, meta.store, key, files or Files())
+                   if write else None)
 
     def close(self) -> None:
         self.log.close()

@@ -8,6 +8,7 @@ async function refreshCache() {
     const status = await ask({ type: "status" });
     const groups = await askAll({ type: "groups", all: true });
     if (!status.ok || !groups.ok) throw new Error("the agent is away");
+    await noteQueueKey(status.result.agent);
     await serial(async () => {
       const { cache = {} } = await chrome.storage.local.get("cache");
       cache.count = status.result.members;
@@ -47,6 +48,7 @@ async function statusAnswer() {
     const reply = await ask({ type: "status" }, STATUS_TIMEOUT_MS);
     if (reply.ok) {
       await noteStatus(reply.result);
+      await noteQueueKey(reply.result.agent);
       return { ...reply.result, offline: false };
     }
   } catch (error) {

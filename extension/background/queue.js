@@ -1,10 +1,11 @@
-// Nothing is lost while the agent is away: events are queued in storage.local before
-// anything is sent, flushed in order, and leave the queue only once the agent has them (or
-// refused them as invalid, kept aside in `rejected`).
+// Nothing is lost while the agent is away: events are queued before anything is sent (sealed
+// to the agent's key in storage.local: background/seal.js), flushed in order, and leave the
+// queue as soon as the agent has them (or refused them as invalid: `rejected` then notes
+// their id, time and the error's code, not the event).
 "use strict";
 
 const RETRY_MS = [2000, 5000, 15_000, 30_000]; // then the one-minute alarm
-const REJECTED = new Set(["invalid", "unknown_type", "bad_json", "too_large"]); // kept aside, not retried
+const REJECTED = new Set(["invalid", "unknown_type", "bad_json", "too_large", "sealed"]); // noted, not retried
 
 // Storage writes go one after another, so concurrent events never overwrite each other.
 let chain = Promise.resolve();
@@ -20,20 +21,32 @@ function serial(task) {
 }
 
 // A queued item: { key (unique), message (what the agent is sent, without a request id) }.
+// It is stored sealed to the agent's key in storage.local (background/seal.js): { key,
+// sealed }; before any key is known, as it is, in storage.session (memory only).
 /** @param {{ key: string, message: { type: string, [field: string]: any } }} item */
 function enqueue(item) {
   return serial(async () => {
-    const { queue = [] } = await chrome.storage.local.get("queue");
-    queue.push(item);
-    const update = { queue };
-    if (item.message.type === "join_justified") {
+    const sealed = await seal(item.message).catch(() => null);
+    const area = sealed ? chrome.storage.local : chrome.storage.session;
+    const { queue = [] } = await area.get("queue");
+    queue.push(sealed ? { key: item.key, sealed: /** @type {HandfulSealed} */ (sealed) } : item);
+    await area.set({ queue });
+    if (item.message.type === "join_justified") { // the dialog refuses a copy of these
       const { event } = item.message;
-      const { cache = {} } = await chrome.storage.local.get("cache");
-      cache.recent = [{ give: event.give, get: event.get }, ...(cache.recent || [])].slice(0, 10);
-      update.cache = cache;
+      const { recent = [] } = await chrome.storage.session.get("recent");
+      await chrome.storage.session.set({ recent: [{ give: event.give, get: event.get }, ...recent].slice(0, 10) });
     }
-    await chrome.storage.local.set(update);
   });
+}
+
+// The next item to send: those waiting in memory first (queued before the key was known,
+// so older than any sealed one), then the sealed ones, each in order.
+async function nextQueued() {
+  for (const area of [chrome.storage.session, chrome.storage.local]) {
+    const { queue = [] } = await area.get("queue");
+    if (queue.length) return { area, item: queue[0] };
+  }
+  return null;
 }
 
 // One flush at a time; events that arrive during one are sent by another pass right after.
@@ -55,12 +68,12 @@ function flush() {
 
 async function flushQueue() {
   for (;;) {
-    const { queue = [] } = await chrome.storage.local.get("queue");
-    if (queue.length === 0) break;
-    const item = queue[0];
+    const next = await nextQueued();
+    if (!next) break;
+    const { area, item } = next;
     let reply;
     try {
-      reply = await ask(item.message);
+      reply = await ask(item.sealed || item.message);
     } catch (error) {
       await setOffline(true);
       retryLater();
@@ -72,11 +85,13 @@ async function flushQueue() {
       return; // the agent is away, or storage trouble on its side: keep it and try later
     }
     await serial(async () => {
-      const stored = await chrome.storage.local.get(["queue", "rejected"]);
-      const rest = (stored.queue || []).filter((queued) => queued.key !== item.key);
-      const update = { queue: rest };
-      if (!reply.ok) update.rejected = [...(stored.rejected || []), { item, error: reply.error }].slice(-50);
-      await chrome.storage.local.set(update);
+      const { queue = [] } = await area.get("queue");
+      await area.set({ queue: queue.filter((queued) => queued.key !== item.key) }); // at once
+      if (!reply.ok) { // refused as invalid: what and why, not the event itself
+        const { rejected = [] } = await chrome.storage.local.get("rejected");
+        await chrome.storage.local.set({ rejected: [...rejected, { key: item.key, at: new Date().toISOString(),
+          error: reply.error && reply.error.code }].slice(-50) });
+      }
     });
   }
   await refreshCache();

@@ -25,13 +25,19 @@
   let candidates = 0;
   let asked = 0;
   const answers = new Map();
-  let cache = {};        // storage.local's cache: count, cap, delay, members, recent, groups
+  let cache = {};        // storage.local's cache: count, cap, delay, members, groups
+  let recent = [];       // the latest justifications (storage.session: memory, never on disk)
   let shown = null;      // the dialog on screen
 
   chrome.storage.local.get("cache").then(({ cache: value }) => { cache = value || {}; }, () => undefined);
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area === "local" && changes.cache) cache = changes.cache.newValue || {};
   });
+  // asked of the background at each opening (Firefox gives a frame inside a web page no
+  // storage.session of its own)
+  function askRecent() {
+    chrome.runtime.sendMessage({ kind: "recent" }).then((found) => { recent = found || []; }, () => undefined);
+  }
 
   // Anything in the page can post here, and hand over a port of its own: a key (and the
   // port that came with it) counts only once the content script of this tab, asked through
@@ -108,10 +114,11 @@
   // not see (the site's own request was noticed): the same questions, answered afterwards.
   function open(group, source, mode = "join") {
     close();
+    askRecent();
     const after = mode === "justify";
     const known = `${group.platform}:${group.id}`;
     let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],
-      recent: cache.recent || [], history: (cache.groups || {})[known] || null, fast: cache.fast || null,
+      history: (cache.groups || {})[known] || null, fast: cache.fast || null,
       offline: cache.offline };
     const title = el("h2", { id: "title", text: after ? `Why did you join ${group.name || "this group"}?`
       : `Join ${group.name || "this group"}?` });
@@ -230,7 +237,7 @@
         (giveText ? get : give).focus();
         return;
       }
-      if ((current.recent || []).some((r) => r.give === giveText && r.get === getText)) {
+      if (recent.some((r) => r.give === giveText && r.get === getText)) {
         error.textContent = "That is the same justification you gave recently: what is different about this group?";
         give.focus();
         return;

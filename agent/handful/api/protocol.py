@@ -108,6 +108,22 @@ class Review(Struct, forbid_unknown_fields=True):
     type: str = "review"
 
 
+B64 = r"^[A-Za-z0-9+/]*={0,2}$"
+
+
+class Sealed(Struct, forbid_unknown_fields=True):
+    """A message the extension queued sealed to the agent's key (`status`'s
+    `agent.queue_key`): `k` the AES-256 key wrapped with RSA-OAEP-256, `iv` and `c` the
+    AES-GCM nonce and ciphertext of the message, all base64."""
+
+    kid: Annotated[str, Meta(pattern=r"^[0-9a-f]{16}$")]
+    k: Annotated[str, Meta(max_length=1024, pattern=B64)]
+    iv: Annotated[str, Meta(min_length=16, max_length=16, pattern=B64)]
+    c: Annotated[str, Meta(max_length=MAX_MESSAGE, pattern=B64)]
+    id: RequestId = None
+    type: str = "sealed"
+
+
 class Ping(Struct, forbid_unknown_fields=True):
     id: RequestId = None
     type: str = "ping"
@@ -116,7 +132,8 @@ class Ping(Struct, forbid_unknown_fields=True):
 TYPES: dict[str, type[Any]] = {
     "status": Status, "memberships_imported": ImportMemberships, "groups": Groups,
     "group": GroupQuery, "settings_get": SettingsGet, "settings_set": SettingsSet,
-    "ping": Ping, "review": Review, **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
+    "ping": Ping, "review": Review, "sealed": Sealed,
+    **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
 }
 _head = msgspec.json.Decoder(_Head)
 _decoders = {name: msgspec.json.Decoder(cls) for name, cls in TYPES.items()}

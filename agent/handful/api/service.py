@@ -7,6 +7,8 @@ every event carries the client's own id, so a retry after a lost reply is stored
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,9 +28,11 @@ from handful.api.protocol import (
     RecordEvent,
     Request,
     Review,
+    Sealed,
     SettingsGet,
     SettingsSet,
     Status,
+    parse,
 )
 from handful.domain import events as ev
 from handful.domain.review import plan_review
@@ -78,6 +82,7 @@ class AgentService:
         self.ledger = ledger
         self.started = clock.now_iso()
         self._planned: tuple[Any, dict[str, Any]] | None = None
+        self._sealing: dict[str, str] | None = None
 
     async def close(self) -> None:
         await self.ledger.close_async()
@@ -119,6 +124,11 @@ class AgentService:
             return await self._record(request.type, body.event)
         if isinstance(body, ImportMemberships):
             return await self._import(body)
+        if isinstance(body, Sealed):
+            inner = parse(self._unseal(body))
+            if isinstance(inner.body, Sealed):
+                raise ProtocolError("invalid", "a sealed message holds a plain one")
+            return await self.handle(inner)
         if isinstance(body, SettingsSet):
             value = check_setting(body.key, body.value)
             event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
@@ -140,8 +150,28 @@ class AgentService:
     def status(self) -> dict[str, Any]:
         with self.ledger.reading() as state:
             view = status_view(state, clock.now())
-        return {"agent": {"running": True, "since": self.started, "device": self.ledger.device},
-                **view}
+        return {"agent": {"running": True, "since": self.started, "device": self.ledger.device,
+                          "queue_key": self.queue_key()}, **view}
+
+    def queue_key(self) -> dict[str, str] | None:
+        """The public key the extension seals its queue to (made once, kept in state/)."""
+        keys = self.ledger.queue_keys
+        if keys is None:
+            return None
+        if self._sealing is None:
+            kid, spki = keys.current()
+            self._sealing = {"kid": kid, "spki": base64.b64encode(spki).decode()}
+        return self._sealing
+
+    def _unseal(self, sealed: Sealed) -> bytes:
+        keys = self.ledger.queue_keys
+        if keys is None:
+            raise ProtocolError("sealed", "this agent opens no sealed messages")
+        try:
+            return keys.unseal(sealed.kid, base64.b64decode(sealed.k),
+                               base64.b64decode(sealed.iv), base64.b64decode(sealed.c))
+        except (ValueError, binascii.Error) as error:
+            raise ProtocolError("sealed", str(error)) from None
 
     def _settings(self, key: str | None) -> dict[str, Any]:
         keys = list(SETTINGS) if key is None else [key]

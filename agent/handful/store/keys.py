@@ -257,3 +257,83 @@ class KeyFiles:
             raise KeyUnavailable("that recovery key does not unlock this store") from None
         except (KeyError, ValueError, binascii.Error):
             raise KeyUnavailable(f"{self.folder / 'recovery.json'} is damaged") from None
+
+
+# -- the browser's sealed queue ----------------------------------------------------------
+
+QUEUE_BITS = 3072
+MAX_SEALED = 2 << 20  # bytes of one sealed message's ciphertext (a message is at most 1 MiB)
+
+
+class QueueKeys:
+    """This device's key pair for the browser's queue. The extension seals each event it
+    queues to the public key (RSA-OAEP-256 wrapping a fresh AES-256-GCM key), so what waits
+    in the browser profile cannot be read there, not even by the extension; only this agent
+    opens it. The private key lives in `state/queue-keys.json`, sealed under a key derived
+    from the data key; it is made the first time it is asked for."""
+
+    def __init__(self, state_dir: Path, store: bytes, data_key: bytes, files: Files) -> None:
+        self.path = state_dir / "queue-keys.json"
+        self.store = store
+        self.files = files
+        self._kek = derive(data_key, "queue key")
+        self._keys: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._keys is not None:
+            return self._keys
+        from cryptography.hazmat.primitives import serialization
+
+        keys: dict[str, Any] = {}
+        try:
+            doc = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            doc = {"version": 1, "keys": []}
+        except (OSError, ValueError) as error:
+            raise KeyUnavailable(f"{self.path} cannot be read: {error}") from None
+        for entry in doc.get("keys", []):
+            try:
+                der = unwrap(self._kek, entry["wrapped"], "queue", self.store)
+                keys[entry["kid"]] = serialization.load_der_private_key(der, None)
+            except (KeyError, ValueError, InvalidTag, binascii.Error):
+                continue  # another store's, or damaged: its sealed items cannot be opened
+        self._keys = keys
+        return keys
+
+    def current(self) -> tuple[str, bytes]:
+        """(key id, public key as SPKI DER) to seal to; made now if there is none."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        keys = self._load()
+        if not keys:
+            private = rsa.generate_private_key(public_exponent=65537, key_size=QUEUE_BITS)
+            der = private.private_bytes(serialization.Encoding.DER,
+                                        serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+            kid = os.urandom(8).hex()
+            self.files.replace(self.path, json.dumps({"version": 1, "keys": [
+                {"kid": kid, "wrapped": wrap(self._kek, der, "queue", self.store)}]}).encode())
+            keys[kid] = private
+        kid, private = next(iter(keys.items()))
+        spki = private.public_key().public_bytes(serialization.Encoding.DER,
+                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+        return kid, spki
+
+    def unseal(self, kid: str, wrapped_key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
+        """The message a sealed item holds; ValueError naming why it cannot be opened."""
+        from cryptography.hazmat.primitives import hashes as h
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        private = self._load().get(kid)
+        if private is None:
+            raise ValueError(f"sealed to a key this agent does not hold ({kid})")
+        if len(ciphertext) > MAX_SEALED or len(iv) != 12:
+            raise ValueError("not a sealed message of this format")
+        try:
+            key = private.decrypt(wrapped_key, padding.OAEP(mgf=padding.MGF1(h.SHA256()),
+                                                            algorithm=h.SHA256(), label=None))
+            return AESGCM(key).decrypt(iv, ciphertext, None)
+        except (ValueError, InvalidTag):
+            raise ValueError("a sealed message that does not open (altered, or not ours)"
+                             ) from None

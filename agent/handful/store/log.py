@@ -117,7 +117,7 @@ class EventLog(Generic[S]):
         mine = self.ident.name if self.ident else None
         head = Head.load(self.paths, self._head_key, self.ident) if self.ident else None
         if head is None and self.ident is not None and any(
-                d.name == mine and d.segments for d in self.devices):
+                d.name == mine and d.holds_records() for d in self.devices):
             head = self._missing_head()
         checkpoint = self._checkpoint() if use_checkpoint else None
         positions = checkpoint[0] if checkpoint else {}

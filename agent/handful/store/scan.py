@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from handful.errors import IntegrityError
-from handful.store.format import ZERO_TAG
+from handful.store.format import HEADER_SIZE, ZERO_TAG
 from handful.store.layout import DEVICE_NAME, SEGMENT_NAME, segment_name
 from handful.store.segment import SegmentScan, open_segment, resume_segment
 
@@ -66,6 +66,16 @@ class DeviceLog:
     @property
     def last(self) -> SegmentScan | None:
         return self.scans[-1] if self.scans else None
+
+    def holds_records(self) -> bool:
+        """Whether any of its segments has more than a header (from their sizes alone)."""
+        for number in self.segments:
+            try:
+                if (self.folder / segment_name(number)).stat().st_size > HEADER_SIZE:
+                    return True
+            except OSError:
+                continue
+        return False
 
     def watched(self, seq: int) -> bytes | None:
         return next((s.watched[seq] for s in self.scans if seq in s.watched), None)
