@@ -23,7 +23,7 @@ export default [
         "GROUP_TIMEOUT_MS", "STATUS_TIMEOUT_MS", "ask", "askAll",                      // agent.js
         "seal", "noteQueueKey",                                                        // seal.js
         "serial", "enqueue", "flush", "queueEvent", "setOffline", "resetRetries", "retryLater", // queue.js
-        "refreshCache", "groupAnswer", "statusAnswer", "settingAnswer",                // cache.js
+        "refreshCache", "groupAnswer", "statusAnswer", "settingAnswer", "cacheAnswer", // cache.js
         "updateBadge", "groupKey", "remind", "settleReminder", "askLater",            // reminders.js
         "listComplete", "dialogRelay", "ruleKey", "addRule", "removeRule", "checkAccess",
         "createMenu", "teachFromMenu",                                                 // pages.js

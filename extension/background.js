@@ -31,6 +31,7 @@ const HANDLERS = {
   remind: (message) => remind(message.group, message.at).then(() => ({ done: true })),
   reminders: () => chrome.storage.local.get("reminders").then((r) => r.reminders || []),
   recent: () => chrome.storage.session.get("recent").then((r) => r.recent || []),
+  cache: () => cacheAnswer(),
   dismiss: (message) => settleReminder(message.key, false).then(() => ({ done: true })),
   flush: () => flush().then(() => ({ done: true })),
   list_complete: (message) => listComplete(message.platform, message.ids || [], message.names || [],

@@ -171,7 +171,7 @@ class Browser:
         while True:
             found: dict[str, Any] = self.worker.evaluate("""async () => ({
                 tabs: (await chrome.tabs.query({})).map(t => [t.url || t.pendingUrl, t.status]),
-                offline: ((await chrome.storage.local.get("cache")).cache || {}).offline })""")
+                offline: ((await chrome.storage.session.get("cache")).cache || {}).offline })""")
             welcome = [status for url, status in found["tabs"]
                        if url and url.endswith("/welcome/welcome.html")]
             if welcome == ["complete"] and found["offline"] is False:

@@ -50,7 +50,7 @@ def test_handful_browser_opens_chromium_with_the_extension_connected(store: Home
                 or context.wait_for_event("serviceworker", timeout=30_000)
             assert worker.url == f"chrome-extension://{EXTENSION_ID}/background.js"
             while True:  # connected: the agent has answered through the host
-                cache = worker.evaluate("chrome.storage.local.get('cache').then(r => r.cache)")
+                cache = worker.evaluate("chrome.storage.session.get('cache').then(r => r.cache)")
                 if cache and cache.get("offline") is False:
                     break
                 assert time.monotonic() < deadline + 60, cache

@@ -120,7 +120,7 @@ def test_the_extension_shows_five_thousand_groups(crowded: Browser) -> None:
     popup.wait_for_function("document.body.innerText.includes('5000')", timeout=60_000)
     # The cache holds every membership (the refresh asked page after page).
     members = browser.worker.evaluate(
-        "chrome.storage.local.get('cache').then(({cache}) => (cache.members || []).length)")
+        "chrome.storage.session.get('cache').then(({cache}) => (cache.members || []).length)")
     assert members == MANY
     # The dialog: the count, and a choice of groups to drop (the least recently seen).
     page.click("#join")

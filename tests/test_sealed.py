@@ -90,6 +90,23 @@ def test_the_agent_opens_what_was_sealed_to_it_and_nothing_else(store: Home) -> 
         store.run("stop")
 
 
+def test_content_scripts_read_nothing_sensitive_from_storage() -> None:
+    """What runs in the sites' pages reads from storage only the guard's pause, the taught
+    join buttons and the "ask me later" keys; the cache, the queue and the reminders reach
+    no content script (the dialog's frame asks the background for what it shows)."""
+    import re
+
+    content = Path(__file__).resolve().parent.parent / "extension" / "content"
+    read: set[str] = set()
+    for script in content.glob("*.js"):
+        text = script.read_text()
+        assert "storage.session" not in text, script.name
+        for keys in re.findall(r"storage\.local\.get\(([^)]*)\)", text):
+            read |= set(re.findall(r'"([A-Za-z]+)"', keys))
+        read |= set(re.findall(r"changes\.([A-Za-z]+)", text))
+    assert read == {"guard", "rules", "askLater"}, read
+
+
 def storage_files(profile: Path) -> bytes:
     folder = profile / "Default" / "Local Extension Settings" / EXTENSION_ID
     return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())

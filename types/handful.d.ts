@@ -106,6 +106,7 @@ interface HandfulStored {
   queue?: HandfulQueued[];
   rejected?: { key: string; at: string; error?: string }[];
   queueKey?: { kid: string; spki: string };
+  guard?: { pausedUntil?: number };
   recent?: { give: string; get: string }[];
   cache?: HandfulCache;
   reminders?: { group: HandfulGroup; at: string; due: boolean }[];

@@ -1,6 +1,8 @@
 // What the dialog, the popup and the badge show at once, without waiting on the agent: the
-// agent's figures kept in storage.local's `cache`, refreshed after each flush and by any
-// status answer.
+// agent's figures kept in storage.session's `cache` (memory only: names of groups and their
+// histories are never written to the profile's disk; after a restart the agent refills it),
+// refreshed after each flush and by any status answer. The one thing the guard needs and
+// that must survive a restart, until when it is paused, is in storage.local's `guard`.
 "use strict";
 
 async function refreshCache() {
@@ -10,7 +12,7 @@ async function refreshCache() {
     if (!status.ok || !groups.ok) throw new Error("the agent is away");
     await noteQueueKey(status.result.agent);
     await serial(async () => {
-      const { cache = {} } = await chrome.storage.local.get("cache");
+      const { cache = {} } = await chrome.storage.session.get("cache");
       cache.count = status.result.members;
       cache.cap = status.result.cap;
       cache.delay = status.result.settings["guard.delay_seconds"];
@@ -21,7 +23,8 @@ async function refreshCache() {
         [g.key, ...(g.aliases || [])].map((key) => [key, g.history])));
       cache.offline = false;
       Object.assign(cache, fromStatus(status.result));
-      await chrome.storage.local.set({ cache });
+      await chrome.storage.session.set({ cache });
+      await noteGuard(cache);
     });
     resetRetries();
     await updateBadge();
@@ -54,7 +57,7 @@ async function statusAnswer() {
   } catch (error) {
     // the agent is away: say so, with what the cache knows
   }
-  const { cache = {} } = await chrome.storage.local.get("cache");
+  const { cache = {} } = await chrome.storage.session.get("cache");
   return { offline: true, members: cache.count ?? null, cap: cache.cap ?? null };
 }
 
@@ -84,12 +87,28 @@ function fromStatus(status) {
 // Any status answer brings the cache up to date: the badge and the guard follow at once.
 function noteStatus(status) {
   return serial(async () => {
-    const { cache = {} } = await chrome.storage.local.get("cache");
+    const { cache = {} } = await chrome.storage.session.get("cache");
     const next = fromStatus(status);
     if (JSON.stringify(next) === JSON.stringify({ reviewDue: cache.reviewDue, pausedUntil: cache.pausedUntil,
       fast: cache.fast, unjustified: cache.unjustified })) return false;
     Object.assign(cache, next);
-    await chrome.storage.local.set({ cache });
+    await chrome.storage.session.set({ cache });
+    await noteGuard(cache);
     return true;
   }).then((changed) => changed && updateBadge());
+}
+
+// The guard's pause, for the content scripts (which read no cache) and across a restart.
+/** @param {HandfulCache} cache */
+async function noteGuard(cache) {
+  const { guard = {} } = await chrome.storage.local.get("guard");
+  if ((guard.pausedUntil || 0) !== (cache.pausedUntil || 0)) {
+    await chrome.storage.local.set({ guard: { pausedUntil: cache.pausedUntil || 0 } });
+  }
+}
+
+// The dialog's frame asks for the cache (Firefox gives a frame inside a web page no
+// storage.session).
+function cacheAnswer() {
+  return chrome.storage.session.get("cache").then((found) => found.cache || {});
 }

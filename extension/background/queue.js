@@ -110,9 +110,9 @@ function retryLater() {
 
 async function setOffline(offline) {
   await serial(async () => {
-    const { cache = {} } = await chrome.storage.local.get("cache");
+    const { cache = {} } = await chrome.storage.session.get("cache");
     cache.offline = offline;
-    await chrome.storage.local.set({ cache });
+    await chrome.storage.session.set({ cache });
   });
 }
 

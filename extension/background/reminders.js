@@ -10,7 +10,8 @@ function groupKey(group) {
 // The badge: the join decisions waiting and the joins to explain (a number), and "!" when the
 // review is due.
 async function updateBadge() {
-  const { reminders = [], cache = {} } = await chrome.storage.local.get(["reminders", "cache"]);
+  const { reminders = [] } = await chrome.storage.local.get("reminders");
+  const { cache = {} } = await chrome.storage.session.get("cache");
   const due = reminders.filter((r) => r.due).length;
   const missed = (cache.unjustified || []).length;
   const text = `${due + missed || ""}${cache.reviewDue ? "!" : ""}`;

@@ -13,15 +13,16 @@
   let followUp = null;      // { until, before: the page's dialogs when the join went through }
   let pausedUntil = 0;      // the tray's "pause the guard for an hour"
   let rules = [];            // join buttons the user taught Handful (content/teach.js)
-  function noteCache(cache) {
-    pausedUntil = (cache && cache.pausedUntil) || 0;
+  function noteGuard(guard) {
+    pausedUntil = (guard && guard.pausedUntil) || 0;
   }
-  chrome.storage.local.get(["cache", "rules"]).then((found) => {
-    noteCache(found.cache);
+  // (content scripts read only these two: nothing of the cache, the queue or the reminders)
+  chrome.storage.local.get(["guard", "rules"]).then((found) => {
+    noteGuard(found.guard);
     rules = found.rules || [];
   }, () => undefined);
   chrome.storage.onChanged.addListener((changes, area) => {
-    if (area === "local" && changes.cache) noteCache(changes.cache.newValue);
+    if (area === "local" && changes.guard) noteGuard(changes.guard.newValue);
     if (area === "local" && changes.rules) rules = /** @type {HandfulRule[]} */ (changes.rules.newValue) || [];
   });
 

@@ -25,19 +25,17 @@
   let candidates = 0;
   let asked = 0;
   const answers = new Map();
-  let cache = {};        // storage.local's cache: count, cap, delay, members, groups
+  let cache = {};        // the background's cache: count, cap, delay, members, groups
   let recent = [];       // the latest justifications (storage.session: memory, never on disk)
   let shown = null;      // the dialog on screen
 
-  chrome.storage.local.get("cache").then(({ cache: value }) => { cache = value || {}; }, () => undefined);
-  chrome.storage.onChanged.addListener((changes, area) => {
-    if (area === "local" && changes.cache) cache = changes.cache.newValue || {};
-  });
-  // asked of the background at each opening (Firefox gives a frame inside a web page no
-  // storage.session of its own)
-  function askRecent() {
+  // Both asked of the background (kept in its storage.session: Firefox gives a frame inside a
+  // web page none of its own) when the frame is made, and again at each opening.
+  function askCache() {
+    chrome.runtime.sendMessage({ kind: "cache" }).then((found) => { cache = found || {}; }, () => undefined);
     chrome.runtime.sendMessage({ kind: "recent" }).then((found) => { recent = found || []; }, () => undefined);
   }
+  askCache();
 
   // Anything in the page can post here, and hand over a port of its own: a key (and the
   // port that came with it) counts only once the content script of this tab, asked through
@@ -114,7 +112,7 @@
   // not see (the site's own request was noticed): the same questions, answered afterwards.
   function open(group, source, mode = "join") {
     close();
-    askRecent();
+    askCache();
     const after = mode === "justify";
     const known = `${group.platform}:${group.id}`;
     let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],

@@ -43,7 +43,7 @@
   // The list pages' groups reach the agent through the queue; each flush refreshes the cache.
   let pending = null;
   chrome.storage.onChanged.addListener((changes, area) => {
-    if (area !== "local" || !changes.cache || pending) return;
+    if (area !== "session" || !changes.cache || pending) return; // (the cache: background/cache.js)
     pending = setTimeout(() => { pending = null; showKnown(); }, 300);
   });
   $("check-again").addEventListener("click", async () => { if (await checkAgent()) await showKnown(); });
