@@ -82,6 +82,15 @@ def store(home: Home) -> Home:
 
 
 @pytest.fixture
+def agent(store: Home) -> Iterator[Home]:
+    """A store with its agent running (started as `handful start` does), stopped after."""
+    out = store.run("start", "--json")
+    assert out.code == 0, out.err
+    yield store
+    store.run("stop")
+
+
+@pytest.fixture
 def in_process(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     """The same home, for tests that drive the library in this process."""
     for key, value in home.env.items():

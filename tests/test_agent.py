@@ -12,7 +12,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ from handful.client import AgentClient
 from tests.conftest import Home, base_env
 
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-
-
-@pytest.fixture
-def agent(store: Home) -> Iterator[Home]:
-    out = store.run("start", "--json")
-    assert out.code == 0, out.err
-    yield store
-    store.run("stop")
 
 
 def agent_pid(home: Home) -> int:

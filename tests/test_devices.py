@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -58,14 +57,6 @@ class Device:
 def posts(state: State) -> int:
     group = state.find("linkedin:4242")
     return 0 if group is None else int(group.figures(365, date(2026, 11, 30).toordinal())["posts"])
-
-
-@pytest.fixture
-def agent(store: Home) -> Iterator[Home]:
-    out = store.run("start", "--json")
-    assert out.code == 0, out.err
-    yield store
-    store.run("stop")
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

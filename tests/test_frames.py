@@ -13,7 +13,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,6 @@ from tests.conftest import Home, base_env
 FRAME = struct.Struct("=I")
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 GROUP = {"platform": "linkedin", "id": "77", "name": "Framed"}
-
-
-@pytest.fixture
-def agent(store: Home) -> Iterator[Home]:
-    out = store.run("start", "--json")
-    assert out.code == 0, out.err
-    yield store
-    store.run("stop")
 
 
 def connect(home: Home) -> socket.socket:

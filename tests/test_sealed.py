@@ -8,8 +8,6 @@ import base64
 import json
 import os
 import struct
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,31 +18,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tests.browser import EXTENSION_ID, Browser, dialog_gone, open_dialog
 from tests.conftest import Home
+from tests.hostkit import Host
 
 FRAME = struct.Struct("=I")
 NOTE = "a private note about the Quokka Founders"
-
-
-class Host:
-    def __init__(self, home: Home) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "handful.host", "chrome-extension://x/"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env={**home.env, "HANDFUL_EXTENSION_IDS": "x"})
-
-    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(FRAME.pack(len(body)) + body)
-        self.proc.stdin.flush()
-        (length,) = FRAME.unpack(self.proc.stdout.read(4))
-        reply: dict[str, Any] = json.loads(self.proc.stdout.read(length))
-        return reply
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
 
 
 def seal(key: dict[str, str], message: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +63,7 @@ def test_the_agent_opens_what_was_sealed_to_it_and_nothing_else(store: Home) -> 
         again = host.ask({"id": 9, "type": "status"})["result"]["agent"]["queue_key"]
         assert again == key
     finally:
-        host.close()
+        host.finish()
         store.run("stop")
 
 

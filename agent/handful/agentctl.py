@@ -101,28 +101,42 @@ def stop_agent(paths: Paths, timeout: float = 20.0) -> bool:
         client.close()
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
+    exited: float | None = None
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        state = _state(pid)
+        if state == "gone":
             return True
+        if state == "exited":  # a zombie: gone once its parent collects it, or a moment on
+            exited = exited or time.monotonic()
+            if time.monotonic() - exited > ZOMBIE_GRACE:
+                return True
         time.sleep(0.02)
     raise HandfulError(f"the agent (pid {pid}) did not stop within {timeout:.0f} s")
 
 
-def _alive(pid: int) -> bool:
+ZOMBIE_GRACE = 1.0  # seconds an exited agent may wait for its parent to collect it
+
+
+def _state(pid: int) -> str:
+    """One of: running; exited (a zombie whose parent, the native host that started it,
+    has not collected it yet); gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return "gone"
     except PermissionError:
-        return True
-    # a zombie counts as gone: ours is collected here, another's (the native host started
-    # it and has not collected it yet) is seen in /proc where there is one
-    with contextlib.suppress(ChildProcessError):
+        return "running"
+    with contextlib.suppress(ChildProcessError):  # ours: collected here
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
-            return False
+            return "gone"
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+            fields = stat.read().rsplit(b")", 1)[-1].split()
     except OSError:
-        return True
+        return "running"
+    if fields[0] != b"Z":
+        return "running"
+    # A zombie: init collects its own at once; one whose parent lives on (the browser's
+    # native host, until its next message) is as good as gone.
+    return "running" if fields[1] == b"1" else "exited"
