@@ -254,8 +254,10 @@ def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = T
     return playwright, context
 
 
-@pytest.fixture
-def browser(store: Any, tmp_path: Path) -> Iterator[Browser]:
+@contextlib.contextmanager
+def browsing(store: Any, tmp_path: Path) -> Iterator[Browser]:
+    """Chromium with Handful on the store's home, the fixture sites served; all of it (and
+    the agent) stopped after."""
     site = FixtureSite(tmp_path)
     playwright, context = launch(store, tmp_path / "profile", site)
     try:
@@ -269,6 +271,12 @@ def browser(store: Any, tmp_path: Path) -> Iterator[Browser]:
         playwright.stop()
         site.close()
         store.run("stop")
+
+
+@pytest.fixture
+def browser(store: Any, tmp_path: Path) -> Iterator[Browser]:
+    with browsing(store, tmp_path) as found:
+        yield found
 
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import Browser, FixtureSite, launch, open_dialog
+from tests.browser import Browser, browsing, open_dialog
 from tests.conftest import Home
 from tests.hostkit import Host
 from tests.test_popup_browser import popup_for
@@ -71,17 +71,8 @@ def crowded(store: Home, tmp_path: Path) -> Iterator[Browser]:
     finally:
         host.finish()
     store.ok("config", "set", "guard.delay_seconds", "0")
-    site = FixtureSite(tmp_path)
-    playwright, context = launch(store, tmp_path / "profile", site)
-    try:
-        browser = Browser(store, context, site)
-        browser.settled()
+    with browsing(store, tmp_path) as browser:
         yield browser
-    finally:
-        context.close()
-        playwright.stop()
-        site.close()
-        store.run("stop")
 
 
 def test_the_extension_shows_five_thousand_groups(crowded: Browser) -> None:
