@@ -10,6 +10,7 @@ Regenerate: `python -m handful.api.schema --write`.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -27,9 +28,21 @@ SCHEMA_VERSION = 1
 TARGETS = ("docs/schema.json", "extension/schema.json")
 
 
+def _cleaned(node: Any) -> Any:
+    """Descriptions (the types' docstrings) with their indentation removed, whichever msgspec
+    wrote them (0.23 stopped doing it), so the document is the same on every install."""
+    if isinstance(node, dict):
+        return {key: inspect.cleandoc(value) if key == "description" and isinstance(value, str)
+                else _cleaned(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_cleaned(item) for item in node]
+    return node
+
+
 def document() -> dict[str, Any]:
-    events = msgspec.json.schema(ev.Event)
-    messages = {name: msgspec.json.schema(cls) for name, cls in sorted(protocol.TYPES.items())
+    events = _cleaned(msgspec.json.schema(ev.Event))
+    messages = {name: _cleaned(msgspec.json.schema(cls))
+                for name, cls in sorted(protocol.TYPES.items())
                 if cls is not protocol.RecordEvent}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
