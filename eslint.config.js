@@ -24,7 +24,7 @@ export default [
         "seal", "noteQueueKey",                                                        // seal.js
         "serial", "enqueue", "flush", "queueEvent", "setOffline", "resetRetries", "retryLater", // queue.js
         "refreshCache", "groupAnswer", "statusAnswer", "settingAnswer", "cacheAnswer", // cache.js
-        "updateBadge", "groupKey", "remind", "settleReminder", "askLater",            // reminders.js
+        "updateBadge", "groupKey", "remind", "remindersAnswer", "settleReminder", "askLater",            // reminders.js
         "listComplete", "dialogRelay", "ruleKey", "addRule", "removeRule", "checkAccess",
         "createMenu", "teachFromMenu",                                                 // pages.js
       ].map((name) => [name, "readonly"])),

@@ -29,7 +29,7 @@ const HANDLERS = {
     .then((reply) => (reply.ok ? reply.result : null), () => null),
   setting: (message) => settingAnswer(message.key, message.value),
   remind: (message) => remind(message.group, message.at).then(() => ({ done: true })),
-  reminders: () => chrome.storage.local.get("reminders").then((r) => r.reminders || []),
+  reminders: () => remindersAnswer(),
   recent: () => chrome.storage.session.get("recent").then((r) => r.recent || []),
   cache: () => cacheAnswer(),
   dismiss: (message) => settleReminder(message.key, false).then(() => ({ done: true })),

@@ -118,6 +118,10 @@ def test_decide_later_comes_back_on_the_badge_and_in_the_popup(browser: Browser)
     [deferred] = [e for e in events if e["type"] == "join_deferred"]
     alarm = browser.worker.evaluate("chrome.alarms.get('remind:linkedin:12345')")
     assert abs(alarm["scheduledTime"] / 1000 - _epoch(deferred["remind_at"])) < 2
+    # The profile keeps the group's key and the time, never its name or address.
+    stored = browser.worker.evaluate(
+        "chrome.storage.local.get('reminders').then(r => r.reminders)")
+    assert stored == [{"key": "linkedin:12345", "at": deferred["remind_at"], "due": False}]
     assert browser.worker.evaluate("chrome.action.getBadgeText({})") == ""
     # A day later (the alarm's clock moved on): the reminder is due.
     browser.worker.evaluate(

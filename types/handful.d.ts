@@ -95,6 +95,9 @@ interface HandfulNamespace {
 declare var Handful: HandfulNamespace;
 interface Window { Handful: HandfulNamespace }
 
+/** A "decide later" reminder as storage.local keeps it: the group's key, never its name. */
+interface HandfulReminder { key?: string; at: string; due: boolean }
+
 /** What the extension keeps in storage.local and storage.session (docs/security.md). */
 interface HandfulSealed { type: "sealed"; kid: string; k: string; iv: string; c: string }
 type HandfulQueued =
@@ -109,7 +112,7 @@ interface HandfulStored {
   guard?: { pausedUntil?: number };
   recent?: { give: string; get: string }[];
   cache?: HandfulCache;
-  reminders?: { group: HandfulGroup; at: string; due: boolean }[];
+  reminders?: (HandfulReminder & { group?: HandfulGroup })[];  // `group`: an older Handful's
   access?: Record<string, boolean>;
   rules?: HandfulRule[];
   askLater?: Record<string, number>;

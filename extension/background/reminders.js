@@ -1,16 +1,37 @@
 // "Decide later" and "ask me later", and the action badge that counts what waits.
 "use strict";
 
-// "Decide later": a reminder per group, kept in storage.local; when its alarm fires it is
-// due, and the badge counts the decisions waiting (shown in the popup).
+// "Decide later": a reminder per group, kept in storage.local so that it outlasts a restart:
+// the group's key ("platform:id"), when, and whether it is due; never its name or address,
+// which the agent gives when the popup lists them. When its alarm fires it is due, and the
+// badge counts the decisions waiting.
 function groupKey(group) {
   return `${group.platform}:${group.id}`;
+}
+
+// What storage.local holds of each reminder (one written by an older Handful kept its group).
+/** @returns {Promise<HandfulReminder[]>} */
+async function storedReminders() {
+  const { reminders = [] } = await chrome.storage.local.get("reminders");
+  return reminders.map((r) => ({ key: r.key || groupKey(r.group), at: r.at, due: Boolean(r.due) }));
+}
+
+// The reminders with their groups, named by the agent (the key alone while it is away).
+async function remindersAnswer() {
+  const reminders = await storedReminders();
+  return Promise.all(reminders.map(async (reminder) => {
+    const [platform, ...rest] = reminder.key.split(":");
+    const found = reminder.due ? await groupAnswer({ platform, id: rest.join(":") }) : null;
+    const named = found && found.view ? found.view.group : null;
+    return { ...reminder, group: { platform, id: rest.join(":"), name: named ? named.name : null,
+      url: named ? named.url : null } };
+  }));
 }
 
 // The badge: the join decisions waiting and the joins to explain (a number), and "!" when the
 // review is due.
 async function updateBadge() {
-  const { reminders = [] } = await chrome.storage.local.get("reminders");
+  const reminders = await storedReminders();
   const { cache = {} } = await chrome.storage.session.get("cache");
   const due = reminders.filter((r) => r.due).length;
   const missed = (cache.unjustified || []).length;
@@ -26,19 +47,19 @@ async function updateBadge() {
 
 function remind(group, at) {
   return serial(async () => {
-    const { reminders = [] } = await chrome.storage.local.get("reminders");
-    const rest = reminders.filter((r) => groupKey(r.group) !== groupKey(group));
-    await chrome.storage.local.set({ reminders: [...rest, { group, at, due: false }] });
+    const key = groupKey(group);
+    const rest = (await storedReminders()).filter((r) => r.key !== key);
+    await chrome.storage.local.set({ reminders: [...rest, { key, at, due: false }] });
     await chrome.alarms.create(`remind:${groupKey(group)}`, { when: Date.parse(at) });
   }).then(updateBadge);
 }
 
 function settleReminder(key, due) {
   return serial(async () => {
-    const { reminders = [] } = await chrome.storage.local.get("reminders");
+    const reminders = await storedReminders();
     const next = due
-      ? reminders.map((r) => (groupKey(r.group) === key ? { ...r, due: true } : r))
-      : reminders.filter((r) => groupKey(r.group) !== key);
+      ? reminders.map((r) => (r.key === key ? { ...r, due: true } : r))
+      : reminders.filter((r) => r.key !== key);
     await chrome.storage.local.set({ reminders: next });
     if (!due) await chrome.alarms.clear(`remind:${key}`);
   }).then(updateBadge);

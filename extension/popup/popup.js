@@ -123,6 +123,7 @@
     $("reminders").replaceChildren(...due.map((reminder) => {
       const name = reminder.group.name || reminder.group.id;
       const open = el("a", { class: "button", href: reminder.group.url || "#", target: "_blank", text: "Open the group" });
+      open.hidden = !reminder.group.url; // the agent is away: it knows the address
       const decline = el("button", { type: "button", "data-action": "decline", text: "Don't join" });
       decline.addEventListener("click", async () => {
         await send({ kind: "event", type: "join_declined", event: { id: crypto.randomUUID(),
