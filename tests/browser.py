@@ -63,6 +63,8 @@ ROUTES = {
     # A hostile page: invisible controls and input of its own (tests/test_hostile_input.py)
     ("www.facebook.com", "/groups/ghost.likes/"): "hostile/facebook-group-ghost.html",
     ("www.facebook.com", "/groups/hidden.join/"): "hostile/facebook-group-hidden-join.html",
+    ("www.facebook.com", "/prerender/"): "hostile/facebook-prerender.html",
+    ("www.facebook.com", "/groups/back.tab/"): "hostile/facebook-group-background.html",
 }
 # Response headers of some fixtures: the hostile page allows frames of its own origin only,
 # as a site's Content-Security-Policy may.
@@ -104,6 +106,10 @@ class FixtureSite:
         # The sites' API calls the fixtures make (POST): what each got, and the status they
         # are answered with (a test may make them fail).
         self.posts: list[tuple[str, str, bytes]] = []
+        # The pages asked for: host, path and the request's Sec-Purpose (a prerender says so).
+        self.gets: list[tuple[str, str, str]] = []
+        # Flags a test raises for a fixture page's script to see (GET /flag/<name>/).
+        self.flags: set[str] = set()
         self.post_status = 200
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -114,7 +120,10 @@ class FixtureSite:
     async def _page(self, request: web.Request) -> web.StreamResponse:
         host = request.headers.get("Host", "").split(":")[0]
         path = request.path if request.path.endswith("/") else request.path + "/"
+        if path.startswith("/flag/"):
+            return web.Response(text="yes" if path.split("/")[2] in self.flags else "no")
         name = ROUTES.get((host, path))
+        self.gets.append((host, path, request.headers.get("Sec-Purpose", "")))
         if name is None:
             return web.Response(status=404, text="not a fixture")
         return web.Response(body=(FIXTURES / name).read_bytes(), content_type="text/html",
@@ -143,9 +152,56 @@ class FixtureSite:
         self._thread.join(5)
 
 
+def first_run_over(worker: Any, timeout: float = 30) -> list[str]:
+    """Wait for the first run to be over: the extension has opened its welcome tab by itself
+    and exchanged its first messages with the agent. Returns the tabs' URLs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found: dict[str, Any] = worker.evaluate("""async () => ({
+            tabs: (await chrome.tabs.query({})).map(t => [t.url || t.pendingUrl, t.status]),
+            offline: ((await chrome.storage.session.get("cache")).cache || {}).offline })""")
+        welcome = [status for url, status in found["tabs"]
+                   if url and url.endswith("/welcome/welcome.html")]
+        if welcome == ["complete"] and found.get("offline") is False:
+            return [url or "" for url, _ in found["tabs"]]
+        assert time.monotonic() < deadline, found
+        time.sleep(0.1)
+
+
 @dataclass
-class Browser:
+class Logged:
+    """What a test reads of the log, through the CLI as a user would."""
+
     home: Any  # tests.conftest.Home
+
+    def events(self) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
+        return events
+
+    def groups(self) -> list[dict[str, Any]]:
+        """Every group the log knows, as `handful groups --all --json` lists them."""
+        found: list[dict[str, Any]] = json.loads(
+            self.home.ok("groups", "--all", "--json"))["groups"]
+        return found
+
+    def status(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(self.home.ok("status", "--json"))
+        return found
+
+    def wait_for_events(self, check: Callable[[list[dict[str, Any]]], bool],
+                        timeout: float = 20) -> list[dict[str, Any]]:
+        """Poll the log (through the CLI, as a user would) until `check` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = self.events()
+            if check(events):
+                return events
+            assert time.monotonic() < deadline, f"not in the log in time: {events}"
+            time.sleep(0.2)
+
+
+@dataclass
+class Browser(Logged):
     context: Any
     site: FixtureSite
 
@@ -165,19 +221,8 @@ class Browser:
         return found
 
     def settled(self, timeout: float = 30) -> list[str]:
-        """Wait for the first run to be over: the extension has opened its welcome tab by
-        itself and exchanged its first messages with the agent. Returns the tabs' URLs."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found: dict[str, Any] = self.worker.evaluate("""async () => ({
-                tabs: (await chrome.tabs.query({})).map(t => [t.url || t.pendingUrl, t.status]),
-                offline: ((await chrome.storage.session.get("cache")).cache || {}).offline })""")
-            welcome = [status for url, status in found["tabs"]
-                       if url and url.endswith("/welcome/welcome.html")]
-            if welcome == ["complete"] and found["offline"] is False:
-                return [url or "" for url, _ in found["tabs"]]
-            assert time.monotonic() < deadline, found
-            time.sleep(0.1)
+        """Wait for the first run to be over (see `first_run_over`)."""
+        return first_run_over(self.worker, timeout)
 
     @contextlib.contextmanager
     def agent_kept_away(self) -> Iterator[None]:
@@ -206,31 +251,6 @@ class Browser:
         page = self.context.new_page()
         page.goto(url)
         return page
-
-    def events(self) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = json.loads(self.home.ok("export"))["events"]
-        return events
-
-    def groups(self) -> list[dict[str, Any]]:
-        """Every group the log knows, as `handful groups --all --json` lists them."""
-        found: list[dict[str, Any]] = json.loads(
-            self.home.ok("groups", "--all", "--json"))["groups"]
-        return found
-
-    def status(self) -> dict[str, Any]:
-        found: dict[str, Any] = json.loads(self.home.ok("status", "--json"))
-        return found
-
-    def wait_for_events(self, check: Callable[[list[dict[str, Any]]], bool],
-                        timeout: float = 20) -> list[dict[str, Any]]:
-        """Poll the log (through the CLI, as a user would) until `check` holds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            events = self.events()
-            if check(events):
-                return events
-            assert time.monotonic() < deadline, f"not in the log in time: {events}"
-            time.sleep(0.2)
 
 
 def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True,

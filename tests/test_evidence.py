@@ -1,16 +1,19 @@
 """The page is evidence, not authority: a list page reports what it did not list, and the
 agent records `left` only when two complete reads an hour apart, both after the join, agree.
-In the browser: a hidden Join on a member's page, and a list in a window another page
-opened, change nothing."""
+In the browser: a hidden Join on a member's page, a list in a window another page opened,
+a list prerendered before the user opened it and a page in a background tab change nothing
+until the user sees them."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from handful.client import AgentClient
+from tests.bare_browser import bare_browsing
 from tests.browser import Browser
 from tests.conftest import Home
 
@@ -130,3 +133,64 @@ def test_the_list_is_evidence_only_firsthand_and_twice(browser: Browser, tmp_pat
     [left] = [e for e in events if e["type"] == "left"]
     assert (left["group"]["id"], left["source"]) == ("gone.group", "list_page")
     assert sum(e["type"] == "list_read" for e in browser.events()) == 3  # none from the popup
+
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def test_a_background_tab_is_no_evidence_until_the_user_looks_at_it(store: Home,
+                                                                     tmp_path: Path) -> None:
+    """A group page offering Join to a member says they left, but only once they see it: a
+    tab opened in the background says nothing until it is brought to the front. (Chromium
+    unwatched: under Playwright every tab is visible.)"""
+    store.ok("groups", "add", "facebook:back.tab", "--name", "Back Tab")
+    with bare_browsing(store, tmp_path) as browser:
+        tab = browser.tab("https://www.facebook.com/groups/back.tab/", active=False)
+        browser.wait_for_get("/report/hidden/")
+        opened = time.monotonic()
+        # The page is looked at 1.5 s and 4 s after it opens (content/standing.js): both past.
+        time.sleep(max(0.0, opened + 5 - time.monotonic()))
+        assert not any(path == "/report/visible/" for _, path, _ in browser.site.gets)
+        assert not [e for e in browser.events() if e["type"] == "left"]
+        assert statuses(store)["facebook:back.tab"] == "member"
+        shown = _iso(datetime.now(UTC))
+        browser.worker.evaluate("id => chrome.tabs.update(id, {active: true})", tab)
+        browser.wait_for_get("/report/visible/")
+        events = browser.wait_for_events(lambda evs: any(e["type"] == "left" for e in evs))
+        [left] = [e for e in events if e["type"] == "left"]
+        assert left["group"]["id"] == "back.tab" and left["ts"] >= shown
+        assert statuses(store)["facebook:back.tab"] == "left"
+
+
+def test_a_prerendered_list_is_no_evidence_until_the_user_opens_it(store: Home,
+                                                                   tmp_path: Path) -> None:
+    """A page can have the browser render the group list before the user opens it
+    (Speculation Rules): the list is read, its groups imported, but it is reported as read
+    to its end only once it is shown. (Chromium unwatched: DevTools turns prerendering off.)"""
+    store.ok("groups", "add", "facebook:gone.group", "--name", "Gone Group")
+    with bare_browsing(store, tmp_path) as browser:
+        # What the background hears, and from which kind of document.
+        browser.worker.evaluate("""() => { globalThis.heard = [];
+            chrome.runtime.onMessage.addListener((message, sender) => {
+              globalThis.heard.push([message.kind, sender.documentLifecycle]); }); }""")
+        browser.tab("https://www.facebook.com/prerender/", active=True)
+        browser.wait_for_get("/groups/joins/", purpose="prerender")
+        browser.wait_for_get("/report/prerendering/")
+        browser.wait_for_events(lambda evs: sum(e["type"] == "membership_imported"
+                                                for e in evs) == 3)
+        heard = browser.worker.evaluate("globalThis.heard")
+        assert ["import", "prerender"] in heard, heard  # read while prerendered
+        assert not [kind for kind, _ in heard if kind == "list_complete"], heard
+        assert not [e for e in browser.events() if e["type"] == "list_read"]
+        shown = _iso(datetime.now(UTC))
+        # The user opens the list: the prerendered page is shown, not loaded again.
+        browser.site.flags.add("open-list")
+        browser.wait_for_get("/report/shown/activated/")
+        assert sum(path == "/groups/joins/" for _, path, _ in browser.site.gets) == 1
+        events = browser.wait_for_events(lambda evs: any(e["type"] == "list_read"
+                                                         for e in evs))
+        [read] = [e for e in events if e["type"] == "list_read"]
+        assert read["ts"] >= shown and [g["id"] for g in read["absent"]] == ["gone.group"]
+        assert ["list_complete", "active"] in browser.worker.evaluate("globalThis.heard")
