@@ -15,6 +15,20 @@ venv="$root/.venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root"
 handful="$venv/bin/handful"
 
+# `handful` on PATH, as pipx does it: a link in ~/.local/bin (XDG_BIN_HOME where set), never
+# over a file of someone else's there.
+bin_dir=${XDG_BIN_HOME:-$HOME/.local/bin}
+mkdir -p "$bin_dir"
+if [ -e "$bin_dir/handful" ] && [ ! -L "$bin_dir/handful" ]; then
+  echo "install: $bin_dir/handful exists and is not Handful's link: left as it is" >&2
+else
+  ln -sfn "$handful" "$bin_dir/handful"
+fi
+case ":$PATH:" in
+  *":$bin_dir:"*) on_path=yes ;;
+  *) on_path="" ;;
+esac
+
 # The key: the OS keyring where there is one, else a passphrase (asked for here if we can).
 if ! "$handful" init; then
   if [ -z "${HANDFUL_PASSPHRASE:-}" ] && [ -t 0 ]; then
@@ -42,10 +56,17 @@ fi
 echo
 "$handful" status
 echo
+extension=$("$handful" extension-path)
+if [ -n "$on_path" ]; then
+  echo "Installed: handful ($bin_dir/handful -> $handful)."
+else
+  echo "Installed: $bin_dir/handful -> $handful."
+  echo "Warning: $bin_dir is not on your PATH, so typing 'handful' will not find it: add it"
+  echo "  (for example in ~/.profile: export PATH=\"$bin_dir:\$PATH\"), then open a new terminal."
+fi
 cat <<EOF
-Installed: $handful (add $venv/bin to your PATH to type just 'handful').
 
-What is left for you: load the extension from $root/extension
+What is left for you: load the extension from $extension
   Chrome, Chromium, Edge, Brave, Vivaldi: open chrome://extensions (Edge: edge://extensions),
     turn on "Developer mode", click "Load unpacked" and pick that folder.
   Firefox: open about:debugging#/runtime/this-firefox, click "Load Temporary Add-on…" and

@@ -35,8 +35,11 @@ class Worker:
     (a function is called with `arg`; a promise is awaited; the value comes back as JSON).
     One session through the browser's own endpoint, attached to the worker alone."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, extension_id: str | None = EXTENSION_ID) -> None:
+        """`extension_id` None: whichever extension is loaded (a store package has an id of
+        the browser's choosing)."""
         self._port = port
+        self._prefix = f"chrome-extension://{extension_id or ''}"
         self._loop = asyncio.new_event_loop()
         self._count = 0
         self._session_id = ""
@@ -45,7 +48,15 @@ class Worker:
 
     async def _connect(self) -> None:
         self._http = aiohttp.ClientSession()
-        version = await (await self._http.get(f"http://127.0.0.1:{self._port}/json/version")).json()
+        deadline = time.monotonic() + 60
+        while True:  # the browser listens once it is up
+            try:
+                answer = await self._http.get(f"http://127.0.0.1:{self._port}/json/version")
+                version = await answer.json()
+                break
+            except aiohttp.ClientConnectionError:
+                assert time.monotonic() < deadline, "the browser never listened"
+                await asyncio.sleep(0.1)
         self._ws = await self._http.ws_connect(version["webSocketDebuggerUrl"], max_msg_size=0)
 
     async def _attach(self) -> None:
@@ -53,7 +64,7 @@ class Worker:
         while True:
             targets = (await self._call("Target.getTargets"))["targetInfos"]
             found = [t for t in targets if t["type"] == "service_worker"
-                     and t["url"].startswith(f"chrome-extension://{EXTENSION_ID}/")]
+                     and t["url"].startswith(self._prefix)]
             # Seen here: evaluating in the worker before its first run has opened the welcome
             # page takes the extension down ("target crashed", never started again).
             welcome = [t for t in targets if t["url"].endswith("/welcome/welcome.html")]

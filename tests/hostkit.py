@@ -16,10 +16,16 @@ LENGTH = struct.Struct("=I")
 
 
 class Host:
-    def __init__(self, home: Home, *args: str) -> None:
-        env = {**home.env, "HANDFUL_EXTENSION_IDS": f"{EXTENSION},firefox@test"}
+    def __init__(self, home: Home | None, *args: str, launcher: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        """The host as `python -m handful.host`, or through `launcher` (the script a host
+        manifest points at) with the browser's environment `env`, as the browser starts it."""
+        if env is None:
+            assert home is not None
+            env = {**home.env, "HANDFUL_EXTENSION_IDS": f"{EXTENSION},firefox@test"}
+        command = [launcher] if launcher else [sys.executable, "-m", "handful.host"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "handful.host", *(args or (ORIGIN,))],
+            [*command, *(args or (ORIGIN,))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
     def write(self, data: bytes) -> None:

@@ -43,11 +43,21 @@ def test_install_creates_the_store_and_is_safe_to_rerun(tmp_path: Path) -> None:
     assert (tmp_path / "user/.config/autostart/handful-agent.desktop").exists()
     assert f"load the extension from {ROOT / 'extension'}" in first.stdout
     assert "about:debugging" in first.stdout
+    # `handful` on PATH as pipx puts it: a link in ~/.local/bin, and a word when that folder
+    # is not on PATH (it is not in this environment)
+    link = tmp_path / "user" / ".local" / "bin" / "handful"
+    assert link.is_symlink() and link.resolve() == (ROOT / ".venv" / "bin" / "handful").resolve()
+    assert f"{link.parent} is not on your PATH" in first.stdout
     store = (tmp_path / "home" / "data" / "store.json").read_bytes()
+    env["PATH"] = f"{link.parent}:{env['PATH']}"
     again = subprocess.run(["bash", str(INSTALL)], env=env, capture_output=True, text=True,
                            stdin=subprocess.DEVNULL, timeout=600, check=False)
+    typed = subprocess.run("cd / && handful status --json", shell=True, env=env,
+                           capture_output=True, text=True, timeout=60, check=False)
     stop(env)
     assert again.returncode == 0, again.stderr
+    assert "is not on your PATH" not in again.stdout and link.is_symlink()
+    assert typed.returncode == 0 and json.loads(typed.stdout)["agent"]["running"] is True
     assert "Already initialised" in again.stdout and "already running" in again.stdout
     assert (tmp_path / "home" / "data" / "store.json").read_bytes() == store
     assert manifest.exists()

@@ -45,6 +45,10 @@ def add_commands(command: Command) -> None:
     command("doctor", "what is installed for which browser, what works, and how to fix "
                       "what does not", cmd_doctor)
 
+    command("extension-path", "where the extension this Handful carries is: load it unpacked "
+                              "from there (chrome://extensions, about:debugging)",
+            cmd_extension_path)
+
     p = command("browser", "open Chromium or Chrome with Handful loaded, in a profile of its "
                            "own", cmd_browser)
     p.add_argument("--browser", metavar="PATH", dest="executable",
@@ -127,10 +131,27 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         emit_json(as_json(findings))
     else:
         for f in findings:
-            print(f"{'ok ' if f.ok else 'NO '} {f.check:<20} {f.detail}")
+            print(f"{'-- ' if f.note else 'ok ' if f.ok else 'NO '} {f.check:<20} {f.detail}")
             if f.fix:
                 print(f"    fix: {f.fix}")
     return 0 if all(f.ok for f in findings) else 1
+
+
+def cmd_extension_path(args: argparse.Namespace) -> int:
+    import json
+
+    from handful.bundled import extension_dir
+    from handful.identity import CHROME_ID, FIREFOX_ID
+
+    folder = extension_dir()
+    if args.json:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        emit_json({"path": str(folder), "manifest": str(folder / "manifest.json"),
+                   "version": manifest.get("version"), "chrome_id": CHROME_ID,
+                   "firefox_id": FIREFOX_ID})
+    else:
+        print(folder)
+    return 0
 
 
 def cmd_browser(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ class Finding:
     ok: bool
     detail: str
     fix: str | None = None
+    note: bool = False  # not a problem: a choice the user made, said so they know
 
 
 def examine(installer: Installer, paths: Paths) -> list[Finding]:
@@ -193,6 +194,10 @@ def _autostart(installer: Installer) -> Finding:
         present, place = target is not None and Path(target).exists(), str(target)
     if present:
         return Finding("autostart", True, f"the agent starts at login ({place})")
+    if installer.autostart_declined():
+        return Finding("autostart", True, "the agent does not start at login, as you chose "
+                       "(install --no-autostart): the extension starts it when it needs it, "
+                       "or `handful start`", note=True)
     return Finding("autostart", False, "the agent does not start at login", "handful install")
 
 

@@ -99,6 +99,7 @@ class Installer:
         self.registry = registry
         self.which = which
         self._record: dict[str, list[Any]] = {"files": [], "dirs": [], "registry": []}
+        self._choices: dict[str, bool] = {}  # what the user chose at install (the record's)
 
     # -- what is here ----------------------------------------------------------------------
 
@@ -171,6 +172,8 @@ class Installer:
 
         if start_at_login and not w.machine:
             report.autostart = self._autostart()
+        if not w.machine:
+            self._choices["autostart"] = start_at_login  # doctor: a choice, not a problem
         self._save_record()
         return report
 
@@ -264,6 +267,7 @@ class Installer:
             with contextlib.suppress(OSError):
                 Path(name).rmdir()  # only if empty: the user's own files stay
         self._record = {"files": [], "dirs": [], "registry": []}
+        self._choices = {}
         return removed
 
     # -- the record --------------------------------------------------------------------------
@@ -277,16 +281,27 @@ class Installer:
         try:
             doc = json.loads(self._record_path().read_text())
             self._record = {k: list(doc.get(k, [])) for k in ("files", "dirs", "registry")}
+            choices = doc.get("choices", {})
+            self._choices = {k: v for k, v in choices.items() if isinstance(v, bool)} \
+                if isinstance(choices, dict) else {}
         except (OSError, ValueError, AttributeError):
             self._record = {"files": [], "dirs": [], "registry": []}
+            self._choices = {}
+
+    def autostart_declined(self) -> bool:
+        """Whether the last `install` was told not to start the agent at login."""
+        self._load_record()
+        return self._choices.get("autostart") is False
 
     def _save_record(self) -> None:
         path = self._record_path()
         self._make_dirs(path.parent)
-        doc = {k: sorted(v) if k != "registry" else sorted(map(list, {tuple(x) for x in v}))
-               for k, v in self._record.items()}
+        doc: dict[str, Any] = {
+            k: sorted(v) if k != "registry" else sorted(map(list, {tuple(x) for x in v}))
+            for k, v in self._record.items()}
         doc["files"] = sorted(set(doc["files"]))
         doc["dirs"] = sorted(set(doc["dirs"]))
+        doc["choices"] = dict(sorted(self._choices.items()))
         _atomic_write(path, json.dumps(doc, indent=2) + "\n", 0o644)
 
     def _remember(self, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The native host's manifests and launcher, rendered from `native-messaging/` templates."""
+"""The native host's manifests and launcher, rendered from the templates the package carries
+(`native-messaging/` in the repository: handful/bundled.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import shlex
 import sys
 from pathlib import Path
 
+from handful.bundled import host_templates
 from handful.identity import EXTENSION_IDS, NAME
 from handful.paths import Paths, make_dirs
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "native-messaging"
 CHROME_ID_SHAPE = re.compile(r"^[a-p]{32}$")
 
 
@@ -34,18 +35,18 @@ def launcher(python: str = sys.executable, *, windows: bool = os.name == "nt",
     env = "".join(f'set "{key}={value}"\r\n' if windows
                   else f"{key}={shlex.quote(value)}; export {key}\n"
                   for key, value in (folders or {}).items())
-    return (TEMPLATES / name).read_text().replace("@ENV@", env).replace("@PYTHON@", python)
+    return (host_templates() / name).read_text().replace("@ENV@", env).replace("@PYTHON@", python)
 
 
 def chrome_manifest(launcher_path: Path, ids: list[str]) -> str:
     origins = [f"chrome-extension://{i}/" for i in ids]
-    return (TEMPLATES / f"{NAME}.chrome.json.in").read_text() \
+    return (host_templates() / f"{NAME}.chrome.json.in").read_text() \
         .replace('"@LAUNCHER@"', json.dumps(str(launcher_path))) \
         .replace("@ORIGINS@", json.dumps(origins))
 
 
 def firefox_manifest(launcher_path: Path, ids: list[str]) -> str:
-    return (TEMPLATES / f"{NAME}.firefox.json.in").read_text() \
+    return (host_templates() / f"{NAME}.firefox.json.in").read_text() \
         .replace('"@LAUNCHER@"', json.dumps(str(launcher_path))) \
         .replace("@EXTENSIONS@", json.dumps(ids))
 

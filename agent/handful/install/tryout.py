@@ -9,12 +9,12 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from handful.bundled import extension_dir
 from handful.errors import UsageError
 from handful.identity import EXTENSION_IDS
-from handful.install.manifests import TEMPLATES, write_host
+from handful.install.manifests import write_host
 from handful.paths import Paths, private_dir
 
-EXTENSION_DIR = TEMPLATES.parent / "extension"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
               "brave-browser", "microsoft-edge")
 
@@ -28,7 +28,7 @@ def find_browser(which: Callable[[str], str | None] = shutil.which) -> str | Non
 
 
 def command(executable: str, profile: Path, *, headless: bool, extra: list[str]) -> list[str]:
-    args = [executable, f"--user-data-dir={profile}", f"--load-extension={EXTENSION_DIR}",
+    args = [executable, f"--user-data-dir={profile}", f"--load-extension={extension_dir()}",
             "--no-first-run", "--no-default-browser-check"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
@@ -39,9 +39,7 @@ def command(executable: str, profile: Path, *, headless: bool, extra: list[str])
 
 def open_browser(paths: Paths, executable: str | None, *, headless: bool = False,
                  extra: list[str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
-    if not (EXTENSION_DIR / "manifest.json").exists():
-        raise UsageError(f"the extension is not at {EXTENSION_DIR}: run Handful from its "
-                         "folder (./installers/install.sh)")
+    extension_dir()  # said plainly when the install lacks it
     executable = executable or find_browser()
     if executable is None:
         raise UsageError("no Chromium or Chrome found: install one (Debian and Ubuntu: "
