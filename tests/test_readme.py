@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.conftest import ROOT, Home
 
@@ -23,10 +27,13 @@ def readme_commands() -> list[list[str]]:
 def test_the_readme_examples_work(store: Home) -> None:
     commands = readme_commands()
     assert len(commands) >= 8
+    # typed as a user types them: `handful` found on PATH (the console script), in a shell
+    env = {**store.env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for argv in commands:
         assert argv[0] == "handful"
-        result = store.run(*argv[1:])
-        assert result.code == 0, (argv, result.err)
+        done = subprocess.run(shlex.join(argv), shell=True, env=env, cwd=store.root.parent,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (argv, done.stderr)
     exported = (store.root.parent / "handful.csv").read_text().splitlines()
     assert exported[0].startswith("id,type,ts,device")
     assert len(exported) == 1 + 4  # joined, post, business, settings_changed
