@@ -120,7 +120,7 @@ async def test_settings_get_and_set(api: Api) -> None:
     assert reply["result"]["settings"] == {"cap": 5, "guard.delay_seconds": 5,
                                            "review.interval_days": 30,
         "review.snooze_days": 7, "review.dormant_days": 60, "review.involvement_90": 3,
-        "guard.paused_until": 0, "fast.started_at": 0}
+        "guard.paused_until": 0, "fast.started_at": 0, "guard.pause_everywhere": 1}
     reply = await api.send({"id": 2, "type": "settings_set", "key": "cap", "value": 3,
                             "event_id": "s1"})
     assert reply["result"] == {"stored": True, "settings": {"cap": 3}}

@@ -101,7 +101,7 @@ def test_config_get_and_set(store: Home) -> None:
     assert json.loads(store.ok("config", "get", "--json")) == {
         "cap": 5, "guard.delay_seconds": 5, "review.interval_days": 30,
         "review.snooze_days": 7, "review.dormant_days": 60, "review.involvement_90": 3,
-        "guard.paused_until": 0, "fast.started_at": 0}
+        "guard.paused_until": 0, "fast.started_at": 0, "guard.pause_everywhere": 1}
     store.ok("config", "set", "cap", "3")
     assert store.ok("config", "get", "cap").strip() == "3"
     events = json.loads(store.ok("export"))["events"]
@@ -196,6 +196,40 @@ def test_status_shows_the_scoreboard_the_fast_and_a_pause(store: Home) -> None:
     doc = json.loads(store.ok("status", "--json", extra=t0))
     assert doc["fast"] == {"active": True, "started_at": "2026-03-02T10:00:00.000Z",
                            "ends_at": "2026-03-16T10:00:00.000Z"}
-    assert doc["guard"] == {"paused": True, "paused_until": "2026-03-02T11:00:00.000Z"}
+    assert doc["guard"] == {"paused": True, "paused_until": "2026-03-02T11:00:00.000Z",
+                            "everywhere": True}
     later = json.loads(store.ok("status", "--json", extra={"HANDFUL_NOW": "2026-03-20T00:00:00Z"}))
     assert later["fast"]["active"] is False and later["guard"]["paused"] is False
+
+
+def test_pause_resume_and_the_fast_as_commands(store: Home) -> None:
+    """`handful pause [DURATION]`, `resume` and `fast start|stop`, with the agent stopped
+    (the browser test drives them through the running agent)."""
+    at = {"HANDFUL_NOW": "2026-03-02T09:00:00Z"}
+    assert "paused until 2026-03-02 10:00 UTC" in store.ok("pause", extra=at)  # 1h default
+    doc = json.loads(store.ok("pause", "1h30m", "--json", extra=at))
+    assert (doc["paused_until"], doc["seconds"]) == ("2026-03-02T10:30:00.000Z", 5400)
+    status = json.loads(store.ok("status", "--json", extra=at))
+    assert status["guard"] == {"paused": True, "paused_until": "2026-03-02T10:30:00.000Z",
+                               "everywhere": True}
+    for bad, why in (("2x", "is not a duration"), ("0m", "from a minute to 30 days"),
+                     ("31d", "from a minute to 30 days"), ("1.5h", "is not a duration")):
+        refused = store.run("pause", bad, extra=at)
+        assert refused.code == 2 and why in refused.err and "Traceback" not in refused.err
+    assert store.ok("resume", extra=at).strip() == "The join guard is back."
+    assert store.ok("resume", extra=at).strip() == "The join guard was not paused."
+    assert json.loads(store.ok("status", "--json", extra=at))["guard"]["paused"] is False
+
+    assert "starts now: no new groups until 2026-03-16 09:00 UTC" in store.ok(
+        "fast", "start", extra=at)
+    later = {"HANDFUL_NOW": "2026-03-05T12:00:00Z"}
+    again = json.loads(store.ok("fast", "start", "--json", extra=later))  # not restarted
+    assert (again["changed"], again["ends_at"]) == (False, "2026-03-16T09:00:00.000Z")
+    assert "over, on day 4 of 14" in store.ok("fast", "stop", extra=later)
+    assert store.ok("fast", "stop", extra=later).strip() == "There is no networking fast on."
+    assert json.loads(store.ok("status", "--json", extra=later))["fast"]["active"] is False
+    changes = [e for e in json.loads(store.ok("export"))["events"]
+               if e["type"] == "settings_changed"]
+    assert [(e["key"], e["value"]) for e in changes] == [
+        ("guard.paused_until", 1772445600), ("guard.paused_until", 1772447400),
+        ("guard.paused_until", 0), ("fast.started_at", 1772442000), ("fast.started_at", 0)]

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from handful.client import AgentClient
 from handful.domain.reducer import EventReducer
 from handful.domain.state import State
 from handful.errors import HandfulError, IntegrityError
@@ -159,3 +160,40 @@ def test_a_segment_already_read_that_goes_away_is_named(
         os.rename(first, tmp_path / "moved.seg")
         with pytest.raises(IntegrityError, match="a segment already read has gone"):
             ledger.log.refresh()
+
+
+def test_a_pause_made_on_another_device_holds_here_only_when_pauses_hold_everywhere(
+        store: Home, in_process: Home, tmp_path: Path) -> None:
+    """`guard.pause_everywhere` (default 1): the desk's pause pauses this machine's guard
+    too, as the running agent tells the extension; set to 0, only the desk's own. (The
+    agent starts after the desk wrote: picking up another device's writes while it runs
+    comes with sync.)"""
+    agent = store
+    opener = Opener(agent.root)
+    desk = Device(opener, tmp_path, "desk")
+    until = int(datetime.now(UTC).timestamp()) + 3600
+    desk.write(("desk-pause", json.dumps({
+        "id": "desk-pause", "type": "settings_changed", "ts": datetime.now(UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"), "device": desk.ident.name,
+        "key": "guard.paused_until", "value": until}).encode()))
+    agent.ok("start")
+
+    def guard() -> dict[str, object]:
+        found: dict[str, object] = json.loads(agent.ok("status", "--json"))["guard"]
+        return found
+
+    def agents_guard() -> dict[str, object]:  # what the extension is told
+        client = AgentClient(agent.root / "run")
+        try:
+            found: dict[str, object] = client.send({"id": 1, "type": "status"})["result"]["guard"]
+        finally:
+            client.close()
+        return found
+
+    assert guard()["paused"] is True and agents_guard()["paused"] is True
+    agent.ok("config", "set", "guard.pause_everywhere", "0")
+    assert guard() == agents_guard() == {"paused": False, "paused_until": None,
+                                         "everywhere": False}
+    agent.ok("pause", "30m")  # this device's own pause holds here
+    assert guard()["paused"] is True and agents_guard()["paused"] is True
+    agent.ok("stop")

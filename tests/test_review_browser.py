@@ -88,10 +88,8 @@ def test_the_review_from_badge_to_leaving_a_group(browser: Browser) -> None:
 
 
 def test_pausing_the_guard_and_a_networking_fast(browser: Browser) -> None:
-    import time
-
     home = browser.home
-    home.ok("config", "set", "guard.paused_until", str(int(time.time()) + 3600))
+    assert "The join guard is paused until" in home.ok("pause", "1h")  # through the agent
     page = browser.page(GROUP_URL)
     popup = popup_for(browser, GROUP_URL)  # any status answer brings the extension up to date
     assert popup.inner_text("#paused").startswith("The join guard is paused until")
@@ -100,8 +98,8 @@ def test_pausing_the_guard_and_a_networking_fast(browser: Browser) -> None:
     page.wait_for_function("window.joinClicks === 1")  # paused: the site sees the click
     assert not page.is_visible(DIALOG)
 
-    home.ok("config", "set", "guard.paused_until", "0")
-    home.ok("config", "set", "fast.started_at", str(int(time.time())))
+    assert home.ok("resume").strip() == "The join guard is back."
+    assert "A 14-day networking fast starts now" in home.ok("fast", "start")
     fresh = browser.page(GROUP_URL)
     popup = popup_for(browser, GROUP_URL)
     assert popup.is_hidden("#paused")

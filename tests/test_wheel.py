@@ -1,8 +1,9 @@
 """Installed the way Python users install tools: the wheel built from this tree, installed by
 pipx into an environment of its own, used from another folder with nothing of the source tree
-on any path. It carries the extension and the host's templates (handful/bundled.py), registers
-a host the browser can start, answers through it, opens a browser with the extension it
-carries, and runs the README's examples as a user types them."""
+on any path (as root, an empty folder mounted over it). It carries the extension and the
+host's templates (handful/bundled.py), registers a host the browser can start, answers
+through it, opens a browser with the extension it carries, and runs the README's examples
+as a user types them."""
 
 from __future__ import annotations
 
@@ -69,15 +70,27 @@ def test_a_pipx_install_of_the_wheel_works_away_from_the_source_tree(
                 "HANDFUL_PASSPHRASE": "a passphrase for the wheel",
                 "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
 
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+
     def run(command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(command, shell=True, env=env, cwd=elsewhere, text=True,
+        """`command` as the user types it; as root, with the source tree out of reach
+        altogether (an empty folder mounted over it, in a mount namespace of its own)."""
+        argv = ["sh", "-c", command]
+        if os.geteuid() == 0:
+            argv = ["unshare", "--mount", "sh", "-c",
+                    f"mount --bind {shlex.quote(str(empty))} {shlex.quote(str(ROOT))} && "
+                    f"exec sh -c {shlex.quote(command)}"]
+        done = subprocess.run(argv, env=env, cwd=elsewhere, text=True,
                               capture_output=True, timeout=timeout, check=False)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         return done
 
-    run(f"{shlex.quote(str(VENV_BIN / 'pipx'))} install --python {shlex.quote(sys.executable)}"
-        f" {shlex.quote(str(wheel))}", timeout=600)
+    # pipx itself comes from the tests' environment (which lives in the source tree)
+    subprocess.run([str(VENV_BIN / "pipx"), "install", "--python", sys.executable, str(wheel)],
+                   env=env, cwd=elsewhere, capture_output=True, text=True, timeout=600,
+                   check=True)
     venv = pipx_home / "venvs" / "handful"
     assert (bin_dir / "handful").exists()
     try:
@@ -137,6 +150,8 @@ def test_a_pipx_install_of_the_wheel_works_away_from_the_source_tree(
         for argv in readme_commands():
             run(shlex.join(argv))
         assert (elsewhere / "handful.csv").read_text().startswith("id,type,ts,device")
+        if os.geteuid() == 0:  # and the tree really was out of reach
+            assert run(f"ls -A {shlex.quote(str(ROOT))}").stdout == ""
     finally:
         subprocess.run("handful stop", shell=True, env=env, cwd=elsewhere, capture_output=True,
                        timeout=60, check=False)

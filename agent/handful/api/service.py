@@ -149,7 +149,7 @@ class AgentService:
 
     def status(self) -> dict[str, Any]:
         with self.ledger.reading() as state:
-            view = status_view(state, clock.now())
+            view = status_view(state, clock.now(), self.ledger.device)
         return {"agent": {"running": True, "since": self.started, "device": self.ledger.device,
                           "queue_key": self.queue_key()}, **view}
 

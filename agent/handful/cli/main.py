@@ -108,10 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", nargs="?", help="one of: " + ", ".join(SETTINGS))
     p.add_argument("value", nargs="?")
 
+    from handful.cli.pauses import add_commands as add_pauses
     from handful.cli.review import add_command as add_review
     from handful.cli.setup import add_commands
 
     add_review(command)
+    add_pauses(command)
     add_commands(command)
     return parser
 
@@ -225,7 +227,7 @@ def _agent_running() -> bool:
 def cmd_status(args: argparse.Namespace) -> int:
     with _reader() as ledger:
         _note_repairs(ledger)
-        doc = status_view(ledger.state, clock.now())
+        doc = status_view(ledger.state, clock.now(), ledger.device)
     running = _agent_running()
     doc = {"agent": {"running": running, "pid": _agent_pid() if running else None},
            **doc, "data": str(_paths().data)}

@@ -29,6 +29,8 @@ class LogWriter(Protocol):
 
     def membership(self, group: ev.Group) -> Membership: ...
 
+    def setting(self, key: str) -> int: ...
+
     def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
@@ -51,6 +53,9 @@ class DirectWriter:
         found = state.find(group.key)
         return Membership(found.status if found else None, found.since if found else None,
                           len(state.members()), state.setting("cap"))
+
+    def setting(self, key: str) -> int:
+        return self.ledger.state.setting(key)
 
     def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
         event = ev.parse_event({**_new(type_name, fields), "type": type_name,
@@ -82,6 +87,9 @@ class AgentWriter:
         view = result["group"]
         return Membership(view["status"] if view else None, view["since"] if view else None,
                           int(result["count"]), int(result["cap"]))
+
+    def setting(self, key: str) -> int:
+        return int(self._ask({"type": "settings_get", "key": key})["settings"][key])
 
     def record(self, type_name: str, fields: dict[str, Any]) -> dict[str, Any]:
         if type_name == "settings_changed":

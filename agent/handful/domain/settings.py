@@ -9,7 +9,7 @@ from handful.errors import InvalidEvent
 
 SettingKey = Literal["cap", "guard.delay_seconds", "review.interval_days", "review.snooze_days",
                      "review.dormant_days", "review.involvement_90", "guard.paused_until",
-                     "fast.started_at"]
+                     "fast.started_at", "guard.pause_everywhere"]
 
 # The limits each setting accepts, and its default.
 SETTINGS: dict[str, tuple[int, int, int]] = {
@@ -22,6 +22,8 @@ SETTINGS: dict[str, tuple[int, int, int]] = {
                                              # count as taking part
     "guard.paused_until": (0, 4_102_444_800, 0),  # Unix seconds; 0: not paused
     "fast.started_at": (0, 4_102_444_800, 0),     # Unix seconds of a 14-day networking fast
+    "guard.pause_everywhere": (0, 1, 1),  # 1: a pause holds on every device of yours;
+                                          # 0: only on the device it was made on
 }
 FAST_DAYS = 14
 

@@ -462,6 +462,11 @@ class State:
         found = self.settings.get(key)
         return found[1] if found is not None else SETTINGS[key][2]
 
+    def setting_device(self, key: str) -> str | None:
+        """The device that set `key` last (None: never set, the default holds)."""
+        found = self.settings.get(key)
+        return found[0][1] if found is not None else None
+
     def members(self) -> list[GroupState]:
         return [g for g in self.groups.values() if g.status == "member"]
 

@@ -65,7 +65,8 @@ def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, A
     }
 
 
-def status_view(state: State, now: datetime) -> dict[str, Any]:
+def status_view(state: State, now: datetime, device: str | None = None) -> dict[str, Any]:
+    """`device`: the one asking (a pause made elsewhere may not hold here)."""
     due_at = state.review_due_at(now)
     members = len(state.members())
     cap = state.setting("cap")
@@ -78,7 +79,7 @@ def status_view(state: State, now: datetime) -> dict[str, Any]:
         "scoreboard": scoreboard(state, now.date().toordinal()),
         "settings": {key: state.setting(key) for key in ("cap", "guard.delay_seconds",
                                                          "review.interval_days")},
-        "guard": guard_view(state, now),
+        "guard": guard_view(state, now, device),
         "fast": fast_view(state, now),
         "sight": sight_view(state, now),
         "unjustified": unjustified_view(state),
@@ -139,10 +140,15 @@ def sight_view(state: State, now: datetime) -> dict[str, Any]:
     return {**sites, "problems": problems}
 
 
-def guard_view(state: State, now: datetime) -> dict[str, Any]:
+def guard_view(state: State, now: datetime, device: str | None = None) -> dict[str, Any]:
+    """Whether the guard is paused on `device`: a pause holds on every device, or only on
+    the one it was made on (`guard.pause_everywhere` 0)."""
     until = state.setting("guard.paused_until")
-    paused = until > now.timestamp()
-    return {"paused": paused, "paused_until": iso(_at(until)) if paused else None}
+    here = (device is None or state.setting("guard.pause_everywhere") == 1
+            or state.setting_device("guard.paused_until") == device)
+    paused = until > now.timestamp() and here
+    return {"paused": paused, "paused_until": iso(_at(until)) if paused else None,
+            "everywhere": state.setting("guard.pause_everywhere") == 1}
 
 
 def fast_view(state: State, now: datetime) -> dict[str, Any]:
