@@ -30,10 +30,13 @@ case ":$PATH:" in
 esac
 
 # The key: the OS keyring where there is one, else a passphrase (asked for here if we can).
-if ! "$handful" init; then
-  if [ -z "${HANDFUL_PASSPHRASE:-}" ] && [ -t 0 ]; then
-    echo
-    echo "No usable OS keyring here: protect the store with a passphrase instead."
+# init's own message is kept for when nothing here can help (4: no key could be had).
+init_rc=0
+{ init_err=$("$handful" init 2>&1 1>&3 3>&-) || init_rc=$?; } 3>&1
+if [ "$init_rc" -ne 0 ]; then
+  if [ "$init_rc" -eq 4 ] && [ -z "${HANDFUL_PASSPHRASE:-}" ] && [ -t 0 ]; then
+    echo "There is no OS keyring on this machine (GNOME Keyring, KWallet, macOS Keychain or"
+    echo "Windows Credential Manager), so Handful will protect your store with a passphrase."
     read -r -s -p "Passphrase: " first; echo
     read -r -s -p "Again: " second; echo
     if [ -z "$first" ] || [ "$first" != "$second" ]; then
@@ -46,6 +49,7 @@ if ! "$handful" init; then
     echo "(for example in ~/.profile) so every handful command and the agent can open the store."
     export HANDFUL_PASSPHRASE=$first
   else
+    printf '%s\n' "$init_err" >&2
     exit 1
   fi
 fi

@@ -38,3 +38,22 @@ def test_every_file_the_docs_name_is_in_the_repository() -> None:
             if not (ROOT / path).exists():
                 missing.append((doc.name, path))
     assert not missing, missing
+
+
+def test_every_command_the_docs_and_pages_name_exists() -> None:
+    """What the README, docs/ and the extension's pages tell users to type is a command
+    `handful` has (no page may promise one still to come)."""
+    from handful.cli.main import build_parser
+
+    parser = build_parser()
+    commands = {name for action in parser._subparsers._group_actions  # type: ignore[union-attr]
+                for name in getattr(action, "choices", {})}
+    texts = [*DOCS, *sorted((ROOT / "extension").rglob("*.html")),
+             *sorted((ROOT / "extension").rglob("*.js"))]
+    spans = [(path.name, span) for path in texts
+             for span in re.findall(r"(?:`|<code>)(handful [^`<]*)", path.read_text())]
+    # (a key-derivation label such as `handful head mac v1` is not a command)
+    named = {(where, span.split()[1]) for where, span in spans
+             if re.match(r"handful [a-z]", span) and not re.search(r" v[0-9]+$", span)}
+    assert len(named) > 20
+    assert not [(where, name) for where, name in named if name not in commands], commands

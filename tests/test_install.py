@@ -75,6 +75,9 @@ def test_install_without_keyring_or_terminal_says_what_to_do(tmp_path: Path) -> 
 def test_install_asks_for_a_passphrase_at_a_terminal(tmp_path: Path) -> None:
     term = Terminal(["bash", str(INSTALL)], env_for(tmp_path / "home"))
     term.until(b"Passphrase: ")
+    # said plainly first, not as the keyring library's error
+    assert "There is no OS keyring on this machine" in term.text, term.text
+    assert "keyring backend" not in term.text and "refused" not in term.text
     term.type(b"terminal passphrase\n")
     term.until(b"Again: ")
     term.type(b"terminal passphrase\n")
