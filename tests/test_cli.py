@@ -233,3 +233,15 @@ def test_pause_resume_and_the_fast_as_commands(store: Home) -> None:
     assert [(e["key"], e["value"]) for e in changes] == [
         ("guard.paused_until", 1772445600), ("guard.paused_until", 1772447400),
         ("guard.paused_until", 0), ("fast.started_at", 1772442000), ("fast.started_at", 0)]
+
+
+def test_record_refuses_an_amount_out_of_place(store: Home) -> None:
+    store.ok("groups", "add", "linkedin:12", "--name", "Twelve")
+    misplaced = store.run("record", "post", "--group", "linkedin:12", "--amount", "50")
+    assert misplaced.code == 2 and "--amount belongs to business" in misplaced.err
+    store.ok("record", "business", "--group", "linkedin:12", "--amount", "1500")
+    store.ok("record", "referral_given", "--group", "linkedin:12", "--amount", "200")
+    [twelve] = json.loads(store.ok("groups", "--json"))["groups"]
+    assert twelve["figures"]["365"]["business_amount"] == 1500  # a referral's value: not won
+    kinds = [e.get("kind") for e in json.loads(store.ok("export"))["events"]]
+    assert kinds == [None, "business", "referral_given"]  # the refused ones left nothing

@@ -51,7 +51,8 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "engagement":
         fields["kind"] = draw(st.sampled_from(["visit", "post", "comment", "business"]))
         fields["minutes"] = draw(st.sampled_from([None, 1.0, 2.5]))
-        fields["amount"] = draw(st.sampled_from([None, 10.0, 99.5]))
+        if fields["kind"] in ev.AMOUNT_KINDS:  # (an amount elsewhere is refused at intake)
+            fields["amount"] = draw(st.sampled_from([None, 10.0, 99.5]))
     elif kind == "join_justified":
         fields.update(give="talks", get="clients", reasons=["peers"], involvement=["post"])
     elif kind == "join_declined":

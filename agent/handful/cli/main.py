@@ -333,6 +333,9 @@ def cmd_groups_leave(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     if args.kind not in _KINDS:
         raise UsageError(f"unknown kind {args.kind!r}; use one of: {', '.join(_KINDS)}")
+    if args.amount is not None and args.kind not in ev.AMOUNT_KINDS:
+        raise UsageError(f"--amount belongs to business (what it was worth) or a referral "
+                         f"(its value), not to a {args.kind}")
     group = ev.parse_group_ref(args.group)
     fields = {"group": {"platform": group.platform, "id": group.id}, "kind": args.kind,
               "note": args.note, "amount": args.amount, "minutes": args.minutes}

@@ -122,6 +122,10 @@ class Left(_GroupEvent, frozen=True, kw_only=True, tag="left"):
     source: SmallText | None = None
 
 
+# The kinds an amount belongs to: business won (counted as its value) and a referral's value.
+AMOUNT_KINDS = frozenset({"business", "referral_given", "referral_received"})
+
+
 class Engagement(_GroupEvent, frozen=True, kw_only=True, tag="engagement"):
     kind: EngagementKind
     minutes: Minutes | None = None
@@ -276,6 +280,10 @@ def _check(event: Any) -> Event:
         raise _refuse(event.click, "$.click", "the id of a `join_unguarded` event of an "
                       "unguarded join")
     updates: dict[str, Any] = {"ts": _in_range(canonical_ts(event.ts), "$.ts")}
+    if isinstance(event, Engagement) and event.amount is not None and \
+            event.kind not in AMOUNT_KINDS:
+        raise InvalidEvent(f"event refused: an amount belongs to business won (or a "
+                           f"referral's value), not to a {event.kind} - at `$.amount`")
     if isinstance(event, JoinJustified) and (not event.give.strip() or not event.get.strip()):
         raise InvalidEvent("event refused: a justification needs both `give` and `get`")
     if isinstance(event, JoinDeferred) and event.remind_at is not None:

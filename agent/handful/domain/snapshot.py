@@ -10,7 +10,8 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import GroupState, Scoreboard, State
 
-VERSION = 4  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads
+VERSION = 5  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
+#             5: only business counts its amount as won
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)

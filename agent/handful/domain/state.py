@@ -365,7 +365,7 @@ class State:
             counts[_KIND_SLOT[event.kind]] += 1
             if event.minutes:
                 counts[_MINUTES] += event.minutes
-            if event.amount:
+            if event.amount and event.kind == "business":  # (a referral's value is not won)
                 counts[_AMOUNT] += event.amount
             return
         self._apply_group_event(event, gs, ts)
