@@ -180,6 +180,25 @@ def test_another_user_cannot_reach_the_agent(tmp_path: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_a_runtime_folder_where_only_the_frames_socket_is_too_long(tmp_path: Path) -> None:
+    """`agent.sock` fits a socket path, `agent-frames.sock` (7 bytes longer) does not: the
+    frames socket alone goes to the stand-in folder, which the agent makes."""
+    pad = 98 - len(str(tmp_path / "home" / "run" / "agent.sock")) - 1
+    assert pad > 0
+    deep = tmp_path / ("p" * pad)
+    home = Home(deep / "home", base_env(deep / "home"))
+    run = home.root / "run"
+    assert len(str(run / "agent.sock")) == 98 and len(str(run / "agent-frames.sock")) == 105
+    home.ok("init")
+    home.ok("start")
+    try:
+        assert (run / "agent.sock").is_socket() and not (run / "agent-frames.sock").exists()
+        home.ok("groups", "add", "facebook:x", "--name", "X")  # over the frames socket
+        assert json.loads(home.ok("status", "--json"))["agent"]["running"] is True
+    finally:
+        home.run("stop")
+
+
 def test_a_runtime_folder_too_deep_for_a_socket_path(tmp_path: Path) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     home = Home(deep / "home", base_env(deep / "home"))

@@ -78,10 +78,13 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
     if not tcp:
         path = socket_path(paths.runtime)
         framed = socket_path(paths.runtime, FRAMES)
-        if path.parent != paths.runtime:  # the stand-in folder in the temporary folder
-            socket_folder(path.parent, create=True)
-        else:
-            private_dir(path.parent)
+        # Each socket's folder: the runtime folder, or the stand-in in the temporary folder
+        # when its path is too long (the frames socket's longer name can need it alone).
+        for folder in {path.parent, framed.parent}:
+            if folder != paths.runtime:
+                socket_folder(folder, create=True)
+            else:
+                private_dir(folder)
         for stale in (path, framed):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()  # left by an agent that died: we hold the agent lock
