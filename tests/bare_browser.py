@@ -15,7 +15,7 @@ import contextlib
 import json
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,19 @@ class BareBrowser(Logged):
         return found
 
 
+def devtools_port(profile: Path, alive: Callable[[], bool] = lambda: True,
+                  timeout: float = 60) -> int:
+    """The port a Chromium started with `--remote-debugging-port=0` chose, from its profile
+    (no port picked in advance that a test running beside this one could take first)."""
+    port_file = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + timeout
+    while not (port_file.exists() and port_file.read_text().strip()):
+        assert alive(), "Chromium did not start"
+        assert time.monotonic() < deadline, "Chromium gave no debugging port"
+        time.sleep(0.05)
+    return int(port_file.read_text().split()[0])
+
+
 @contextlib.contextmanager
 def bare_browsing(store: Any, tmp_path: Path) -> Iterator[BareBrowser]:
     """Chromium with Handful on the store's home, started as a user starts it, the fixture
@@ -153,13 +166,7 @@ def bare_browsing(store: Any, tmp_path: Path) -> Iterator[BareBrowser]:
         stderr=subprocess.DEVNULL)
     worker = None
     try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert process.poll() is None, "Chromium did not start"
-            assert time.monotonic() < deadline, "Chromium gave no debugging port"
-            time.sleep(0.05)
-        worker = Worker(int(port_file.read_text().split()[0]))
+        worker = Worker(devtools_port(profile, alive=lambda: process.poll() is None))
         first_run_over(worker)
         yield BareBrowser(store, site, worker)
     finally:

@@ -6,32 +6,25 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.bare_browser import devtools_port
 from tests.browser import CHROMIUM, EXTENSION_ID
 from tests.conftest import Home
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_handful_browser_opens_chromium_with_the_extension_connected(store: Home) -> None:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
     doc = json.loads(store.ok(
         "browser", "--browser", CHROMIUM, "--headless", "--json", "--",
-        f"--remote-debugging-port={port}", "--disable-background-networking",
+        "--remote-debugging-port=0", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic"))
     profile = Path(doc["profile"])
     try:
+        port = devtools_port(profile)  # (chosen by the browser: nothing beside can take it)
         manifest = json.loads((profile / "NativeMessagingHosts" / "com.handful.agent.json")
                               .read_text())
         assert f"chrome-extension://{EXTENSION_ID}/" in manifest["allowed_origins"]

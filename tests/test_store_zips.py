@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from handful import __version__
-from tests.bare_browser import Worker
+from tests.bare_browser import Worker, devtools_port
 from tests.browser import CHROMIUM, EXTENSION_ID
 from tests.conftest import ROOT
-from tests.test_browser_command import free_port
 
 BUILD = ROOT / "installers" / "store_zips.py"
 SOURCE = json.loads((ROOT / "extension" / "manifest.json").read_text())
@@ -81,16 +80,16 @@ def test_chromium_loads_the_chrome_package_unpacked(tmp_path: Path) -> None:
     package = build(tmp_path / "dist")["chrome"]
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(package).extractall(unpacked)
-    port = free_port()
     browser = subprocess.Popen(
         [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--remote-debugging-port={port}",
+         f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0",
          f"--disable-extensions-except={unpacked}", f"--load-extension={unpacked}",
          "about:blank"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     try:
-        worker = Worker(port, extension_id=None)
+        worker = Worker(devtools_port(tmp_path / "profile", lambda: browser.poll() is None),
+                        extension_id=None)
         try:
             loaded = worker.evaluate("({id: chrome.runtime.id, manifest: chrome.runtime"
                                      ".getManifest()})")

@@ -20,11 +20,10 @@ from pathlib import Path
 import pytest
 
 from handful import __version__
-from tests.bare_browser import Worker
+from tests.bare_browser import Worker, devtools_port
 from tests.browser import CHROMIUM, EXTENSION_ID, first_run_over
 from tests.conftest import ROOT
 from tests.hostkit import Host
-from tests.test_browser_command import free_port
 from tests.test_readme import readme_commands
 
 VENV_BIN = Path(sys.executable).parent
@@ -129,12 +128,12 @@ def test_a_pipx_install_of_the_wheel_works_away_from_the_source_tree(
         assert re.search(r"^--\s+autostart", run("handful doctor").stdout, re.M)
 
         # `handful browser`: Chromium with the extension this install carries, connected.
-        port = free_port()
         opened = json.loads(run(
             f"handful browser --browser {CHROMIUM} --headless --json -- "
-            f"--remote-debugging-port={port} --disable-background-networking "
+            "--remote-debugging-port=0 --disable-background-networking "
             "--disable-component-update --disable-sync --disable-quic").stdout)
         try:
+            port = devtools_port(Path(opened["profile"]))
             cmdline = Path(f"/proc/{opened['pid']}/cmdline").read_bytes().split(b"\0")
             assert f"--load-extension={extension}".encode() in cmdline
             worker = Worker(port)
