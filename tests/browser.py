@@ -318,9 +318,9 @@ def open_dialog(page: Any, timeout: float = 10_000) -> Any:
     return found
 
 
-def dialog_gone(page: Any) -> None:
+def dialog_gone(page: Any, timeout: float = 30_000) -> None:
     """Wait until the dialog is off the screen (its frame hidden or removed)."""
-    page.wait_for_selector(DIALOG, state="hidden")
+    page.wait_for_selector(DIALOG, state="hidden", timeout=timeout)
 
 
 def focused(page: Any) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import json
 import os
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.browser import DIALOG, Browser, dialog_gone, focused, open_dialog
 from tests.conftest import ROOT
 
@@ -88,6 +90,16 @@ def test_a_late_rendered_french_facebook_button_with_the_keyboard_alone(browser:
     # keyboard only: the dialog has focus on "don't join"; Escape declines
     assert focused(page) == {"focus": True, "name": None, "action": "decline"}
     page.keyboard.press("Escape")
+    # A choice made before the dialog has been in full view for a moment is refused, and the
+    # dialog says to look again (on a busy machine the first key can come that early): the
+    # user presses again.
+    for _ in range(10):
+        try:
+            dialog_gone(page, timeout=2000)
+            break
+        except PlaywrightTimeout:
+            assert "look again, then choose" in d.locator("body").inner_text()
+            page.keyboard.press("Escape")
     dialog_gone(page)
     assert page.evaluate("window.joinClicks") == 0
     # again, and this time join with the keyboard: tab to the fields, type, tab to "join"
