@@ -206,7 +206,7 @@ def test_a_runtime_folder_too_deep_for_a_socket_path(tmp_path: Path) -> None:
     home.ok("start")
     try:
         assert len(str(home.root / "run" / "agent.sock")) > 108
-        home.ok("record", "comment", "--group", "facebook:x")
+        home.ok("groups", "add", "facebook:x")
         assert json.loads(home.ok("status", "--json"))["agent"]["running"] is True
     finally:
         home.run("stop")

@@ -24,7 +24,7 @@ def keyring_home(tmp_path: Path) -> Home:
 
 
 def test_wrong_passphrase(store: Home) -> None:
-    store.ok("record", "post", "--group", "linkedin:1")
+    store.ok("groups", "add", "linkedin:1")
     before = snapshot(store)
     for args in (("status",), ("record", "post", "--group", "linkedin:1"), ("verify",),
                  ("init",)):
@@ -64,7 +64,7 @@ def test_keyring_mode_and_a_missing_keyring_entry(keyring_home: Home) -> None:
     home = keyring_home
     created = json.loads(home.ok("init", "--json"))
     assert created["method"] == "keyring"
-    home.ok("record", "post", "--group", "linkedin:9", "--note", "kept")
+    home.ok("groups", "add", "linkedin:9", "--name", "Kept", "--json")
     secrets = json.loads(Path(home.env["HANDFUL_TEST_KEYRING"]).read_text())
     # the key-encryption key and a copy of the head (tests/test_head.py); never the data key
     assert sorted(name.split("|")[0] for name in secrets) == ["handful", "handful-head"]
@@ -81,7 +81,7 @@ def test_keyring_mode_and_a_missing_keyring_entry(keyring_home: Home) -> None:
 
     home.ok("init", "--recover", input=created["recovery_key"].lower() + "\n")
     [event] = json.loads(home.ok("export"))["events"]
-    assert event["note"] == "kept"
+    assert event["group"]["name"] == "Kept"
     assert home.ok("verify")
 
 
@@ -126,7 +126,7 @@ def test_uninstall_purge_deletes_the_key_from_the_os_keyring(keyring_home: Home,
                                                               tmp_path: Path) -> None:
     keyring_home.env["HOME"] = str(tmp_path / "user")
     keyring_home.ok("init")
-    keyring_home.ok("record", "post", "--group", "linkedin:1")
+    keyring_home.ok("groups", "add", "linkedin:1")
     secrets = Path(keyring_home.env["HANDFUL_TEST_KEYRING"])
     assert len(json.loads(secrets.read_text())) == 2  # the key's, and the head's copy
     keyring_home.ok("uninstall", "--purge", "--yes")

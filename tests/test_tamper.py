@@ -30,6 +30,8 @@ def records(segment: Path) -> list[tuple[int, int]]:
 @pytest.fixture
 def two_devices(store: Home, tmp_path: Path) -> tuple[Home, Path, Path]:
     """A store written by this machine and by a second one whose log arrived beside it."""
+    store.ok("groups", "add", "linkedin:1", "--name", "Here")
+    store.ok("groups", "add", "facebook:2", "--name", "There")  # known to the copy too
     for n in range(5):
         store.ok("record", "post", "--group", "linkedin:1", "--note", f"here {n}")
     other = Home(tmp_path / "other", base_env(tmp_path / "other"))
@@ -41,7 +43,7 @@ def two_devices(store: Home, tmp_path: Path) -> tuple[Home, Path, Path]:
     theirs = json.loads(other.ok("init", "--json"))["device"]
     assert mine != theirs
     shutil.copytree(other.data / "log" / theirs, store.data / "log" / theirs)
-    assert json.loads(store.ok("verify", "--json"))["records"] == 8
+    assert json.loads(store.ok("verify", "--json"))["records"] == 10
     return store, store.data / "log" / mine / "00000001.seg", \
         store.data / "log" / theirs / "00000001.seg"
 
@@ -74,7 +76,7 @@ def test_a_bit_flip_anywhere_is_caught(store: Home, in_process: Home) -> None:
 
 
 def test_a_flip_in_the_remembered_head_is_caught(store: Home) -> None:
-    store.ok("record", "post", "--group", "linkedin:1")
+    store.ok("groups", "add", "linkedin:1")
     head = store.state / "head.json"
     doc = json.loads(head.read_text())
     doc["seq"] = 7
@@ -114,7 +116,7 @@ def test_a_segment_replaced_by_its_older_copy(two_devices: tuple[Home, Path, Pat
     older = mine.read_bytes()
     store.ok("record", "post", "--group", "linkedin:1", "--note", "newer")
     mine.write_bytes(older)  # a backup restored over the log
-    assert_verify_names(store, mine, "record 6 was acknowledged")
+    assert_verify_names(store, mine, "record 8 was acknowledged")
     result = store.run("record", "post", "--group", "linkedin:1")
     assert result.code == 3 and mine.read_bytes() == older  # nothing written on top
 

@@ -342,6 +342,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     writer = open_writer(_paths(), ("engagement", fields))
     try:
         _notes(writer)
+        if writer.membership(group).status is None:
+            raise HandfulError(f"Handful does not know {group.key}; nothing recorded. Add it "
+                               f"first: handful groups add {group.key} --name NAME")
         event = writer.record("engagement", fields)
     finally:
         writer.close()
