@@ -8,7 +8,6 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from handful.cli.render import emit_json
 from handful.errors import UsageError
@@ -158,12 +157,19 @@ def cmd_browser(args: argparse.Namespace) -> int:
     from handful.install.tryout import open_browser
 
     extra = [a for a in args.extra if a != "--"]
-    proc, profile = open_browser(Paths.from_env(), args.executable, headless=args.headless,
-                                 extra=extra)
-    doc: dict[str, Any] = {"pid": proc.pid, "profile": str(profile)}
+    opened = open_browser(Paths.from_env(), args.executable, headless=args.headless,
+                          extra=extra)
+    pid = opened.running or opened.pid
+    stop = f"kill -TERM -{pid}"  # its own process group: the browser and its helpers
     if args.json:
-        emit_json(doc)
+        emit_json({"pid": pid, "profile": str(opened.profile), "already_open": bool(
+            opened.running), "stop": stop})
+    elif opened.running:
+        print(f"The browser with Handful's profile was already open (pid {pid}): it opened a "
+              f"new window there.")
     else:
-        print(f"Opened the browser (pid {proc.pid}) with Handful, in its own profile: "
-              f"{profile}")
+        print(f"Opened the browser (pid {pid}) with Handful, in its own profile: "
+              f"{opened.profile}")
+    if args.headless and not args.json:
+        print(f"It has no window: stop it with `{stop}`.")
     return 0
