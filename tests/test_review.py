@@ -104,6 +104,30 @@ def test_a_kept_commitment_and_a_broken_one() -> None:
     assert plan["scoreboard"]["commitments"] == {"made": 2, "kept": 1}
 
 
+def test_a_commitment_counts_as_kept_only_by_what_came_after_it() -> None:
+    """A post earlier the same day as the promise does not keep it; one a minute after does.
+    The same for the commitment given with "deepen", which the review shows again."""
+    h = History().join("linkedin:day", 10.5, involvement=["post"])
+    h.did("linkedin:day", "post", 10.6)  # hours before the promise, the same day
+    e = entry(review(h), "linkedin:day")
+    assert e["commitment"]["kept"] is False and e["commitment"]["missing"] == ["post"]
+    h.did("linkedin:day", "post", 10.5 - 1 / 1440)
+    assert entry(review(h), "linkedin:day")["commitment"]["kept"] is True
+
+    h.add("review_decision", 3.2, "linkedin:day", decision="deepen",
+          note="answer two questions a week")
+    h.did("linkedin:day", "comment", 3.3)  # before the decision
+    pledge = entry(review(h), "linkedin:day")["pledge"]
+    assert pledge == {"ts": ts(3.2), "note": "answer two questions a week", "kept": False}
+    h.did("linkedin:day", "reaction", 3)  # a reaction is not giving
+    assert entry(review(h), "linkedin:day")["pledge"]["kept"] is False
+    h.did("linkedin:day", "comment", 2)
+    assert entry(review(h), "linkedin:day")["pledge"]["kept"] is True
+    h.add("review_decision", 1, "linkedin:day", decision="deepen")  # a new one, no words
+    assert entry(review(h), "linkedin:day")["pledge"] == {"ts": ts(1), "note": None,
+                                                         "kept": False}
+
+
 def test_a_new_group_gets_its_chance() -> None:
     h = History().join("linkedin:new", 12)
     e = entry(review(h), "linkedin:new")

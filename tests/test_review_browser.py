@@ -133,3 +133,71 @@ def test_a_group_missing_from_the_whole_list_is_reported_to_the_agent(browser: B
     assert groups == {"facebook:555", "linkedin:777", "facebook:growth.hackers",
                       "facebook:123456789", "facebook:indie.makers", "facebook:gone.group"}
     assert not [e for e in browser.events() if e["type"] == "left"]
+
+
+def test_leaving_a_group_handful_has_no_address_for_opens_its_page(browser: Browser) -> None:
+    """A membership told to Handful by hand has no page address: "leave" opens the group's
+    page built from its id, and says how to record a leave made in the app."""
+    home = browser.home
+    home.ok("groups", "add", "facebook:quiet.circle", "--name", "Quiet Circle",
+            extra=days_ago(70))
+    browser.page("https://www.linkedin.com/feed/")
+    popup = popup_for(browser, "https://www.linkedin.com/feed/")
+    with browser.context.expect_page() as opened:
+        popup.click("#open-review")
+    review = opened.value
+    review.wait_for_selector("body[data-ready]")
+    row = review.locator("[data-group='facebook:quiet.circle']")
+    assert row.get_attribute("data-recommendation") == "leave"
+    with browser.context.expect_page() as left_page:
+        row.locator("[data-decision=leave]").click()
+    group_page = left_page.value
+    group_page.wait_for_load_state()
+    assert group_page.url == "https://www.facebook.com/groups/quiet.circle/"
+    said = row.locator(".decided").inner_text()
+    assert said.startswith("Decided: leave. Leave it on the page that opened;")
+    assert "Run handful groups leave facebook:quiet.circle." in said
+
+
+def test_the_commitment_given_with_deepen_shows_in_the_popup_and_the_review(
+        browser: Browser) -> None:
+    home = browser.home
+    home.ok("groups", "add", "linkedin:12345", "--name", "Data Folk", "--url", GROUP_URL,
+            extra=days_ago(70))
+    home.ok("record", "referral_received", "--group", "linkedin:12345", extra=days_ago(20))
+    home.ok("record", "post", "--group", "linkedin:12345", extra=days_ago(0.01))
+    browser.page("https://www.linkedin.com/feed/")
+    popup = popup_for(browser, "https://www.linkedin.com/feed/")
+    with browser.context.expect_page() as opened:
+        popup.click("#open-review")
+    review = opened.value
+    review.wait_for_selector("body[data-ready]")
+    row = review.locator("[data-group='linkedin:12345']")
+    assert row.get_attribute("data-recommendation") == "deepen"
+    row.locator("[data-decision=deepen]").click()
+    row.locator("textarea[name=commitment]").fill("Answer one question a week")
+    row.locator("[data-action=confirm-deepen]").click()
+    browser.wait_for_events(lambda evs: any(e["type"] == "review_decision" for e in evs))
+    # The post an hour before the decision does not keep it.
+    page = browser.page(GROUP_URL)
+    popup = popup_for(browser, GROUP_URL)
+    pledge = popup.locator("[data-pledge]")
+    assert pledge.get_attribute("data-pledge") == "open"
+    assert pledge.inner_text().startswith("Your commitment of ")
+    assert "Answer one question a week" in pledge.inner_text()
+    assert "Not kept yet: no post, comment or event there since." in pledge.inner_text()
+    [entry] = json.loads(home.ok("review", "--json"))["groups"]
+    assert entry["pledge"]["note"] == "Answer one question a week"
+    assert entry["pledge"]["kept"] is False
+    assert "(deepen): Answer one question a week (nothing given there since)" in home.ok(
+        "review")
+
+    home.ok("record", "comment", "--group", "linkedin:12345")
+    page.bring_to_front()
+    popup = popup_for(browser, GROUP_URL)
+    assert popup.locator("[data-pledge]").get_attribute("data-pledge") == "kept"
+    review = browser.extension_page("review/review.html")
+    review.wait_for_selector("body[data-ready]")
+    shown = review.locator("[data-group='linkedin:12345'] [data-pledge]")
+    assert shown.get_attribute("data-pledge") == "kept"
+    assert "Answer one question a week" in shown.inner_text()

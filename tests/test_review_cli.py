@@ -38,7 +38,8 @@ def test_review_json_decide_and_mistakes(store: Home) -> None:
     bad = store.run("review", "--decide", "linkedin:999=keep", extra=at(80))
     assert bad.code == 2 and "not one of your groups" in bad.err
     out = store.ok("review", "--decide", "facebook:old=leave", extra=at(80))
-    assert out == "Recorded: leave facebook:old.\n"
+    assert out.startswith("Recorded: leave facebook:old.\n  Leave it on its page: "
+                          "https://www.facebook.com/groups/old/\n")
     store.ok("review", "--decide", "linkedin:1=deepen", "--note", "Run the March meetup",
              extra=at(80))
     decisions = [e for e in json.loads(store.ok("export"))["events"]
@@ -118,3 +119,28 @@ def test_ninety_days_of_following_the_advice(store: Home) -> None:
     score = status["scoreboard"]
     assert score["joined"] == 30 and score["left"] == score["pruned"] == len(left) >= 25
     assert status["review"]["due"] is False
+
+
+def test_deciding_leave_says_where_to_leave_each_group(store: Home) -> None:
+    store.ok("groups", "add", "linkedin:42", "--name", "Seen Here", "--url",
+             "https://www.linkedin.com/groups/42/", extra=at(70))
+    store.ok("groups", "add", "facebook:fans.of.x", "--name", "Fans", extra=at(70))
+    store.ok("groups", "add", "facebook:n-0123456789abcdef", "--name", "Named/Only Ça",
+             extra=at(70))
+    out = store.ok("review", "--decide", "linkedin:42=leave", "--decide",
+                   "facebook:fans.of.x=leave", "--decide", "facebook:n-0123456789abcdef=leave")
+    assert out.splitlines() == [
+        "Recorded: leave linkedin:42.",
+        "  Leave it on its page: https://www.linkedin.com/groups/42/",
+        "  (Handful records it when the page shows you have left; left it in the app or on "
+        "another computer: `handful groups leave linkedin:42`.)",
+        "Recorded: leave facebook:fans.of.x.",
+        "  Leave it on its page: https://www.facebook.com/groups/fans.of.x/",
+        "  (Handful records it when the page shows you have left; left it in the app or on "
+        "another computer: `handful groups leave facebook:fans.of.x`.)",
+        "Recorded: leave facebook:n-0123456789abcdef.",
+        "  Find it on its site and leave it there: "
+        "https://www.facebook.com/search/groups/?q=Named%2FOnly%20%C3%87a",
+        "  (Handful records it when the page shows you have left; left it in the app or on "
+        "another computer: `handful groups leave facebook:n-0123456789abcdef`.)",
+    ]

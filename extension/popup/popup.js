@@ -82,7 +82,7 @@
     const view = answer && answer.view;
     $("group-name").textContent = (view && view.group.name) || group.name || `${group.platform}:${group.id}`;
     $("membership").textContent = membershipText(view);
-    $("commitment").replaceChildren(F.commitment(view) || "");
+    $("commitment").replaceChildren(...[F.commitment(view), F.pledge(view)].filter(Boolean));
     $("figures").replaceChildren(view ? F.figureTable(view.figures, ["30", "90"]) : "");
     $("here").hidden = false;
   }

@@ -12,13 +12,18 @@
     const event = { id: crypto.randomUUID(), ts: new Date().toISOString(), group: view.group, decision };
     if (note) event.note = note;
     row.dataset.decided = decision;
+    const where = view.leave;
+    const elsewhere = `Left it in the app or on another computer? Run handful groups leave ${view.key}.`;
+    const leave = !where ? `Decided: leave. Leave it on its site. ${elsewhere}`
+      : where.how === "search"
+        ? `Decided: leave. Find it in the search that opened and leave it there; Handful records it when the page shows you have left. ${elsewhere}`
+        : `Decided: leave. Leave it on the page that opened; Handful records it when the page shows you have left. ${elsewhere}`;
     const said = { keep: "Decided: keep.", deepen: `Decided: deepen${note ? `: ${note}` : ""}.`,
-      leave: "Decided: leave. Leave it on the page that opened; Handful records it when the page shows you have left.",
-      snooze: "The review will ask again in a few days." }[decision];
+      leave, snooze: "The review will ask again in a few days." }[decision];
     row.querySelector(".decided").textContent = said;
     for (const button of row.querySelectorAll(".decisions button")) button.disabled = true;
     // (noopener: the site gets no handle on this page, and its page counts as opened by the user)
-    if (decision === "leave" && view.group.url) window.open(view.group.url, "_blank", "noopener");
+    if (decision === "leave" && where) window.open(where.url, "_blank", "noopener");
     return send({ kind: "event", type: "review_decision", event }).then(() => send({ kind: "flush" }));
   }
 
@@ -41,7 +46,7 @@
       el("h2", {}, [el("span", { class: `tag ${view.recommendation}`, text: view.recommendation }), title]),
       el("p", { class: "advice", text: view.reason }),
       el("p", { class: "quiet", text: since + quiet }),
-      F.commitment(view), kept,
+      F.commitment(view), kept, F.pledge(view),
       el("div", { class: "row" }, [F.monthsChart(view.months), F.figureTable(view.figures, ["30", "90", "365"])]),
       el("div", { class: "decisions", role: "group", "aria-label": `Your decision about ${name}` }, buttons),
       deepenBox,

@@ -51,6 +51,18 @@
       [el("p", { class: "quiet", text: `Justified on ${day(c.ts)}` }), ...parts]);
   }
 
+  // "On … you decided to deepen: …": the commitment given with the latest "deepen", and
+  // whether a post, comment or event has followed it.
+  function pledge(view) {
+    const p = view && view.pledge;
+    if (!p) return null;
+    return el("div", { class: "pledge", "data-pledge": p.kept ? "kept" : "open" }, [
+      el("p", {}, [el("strong", { text: `Your commitment of ${day(p.ts)}: ` }), p.note || "take part more"]),
+      el("p", { class: p.kept ? "ok" : "due", text: p.kept ? "Kept: you have given there since."
+        : "Not kept yet: no post, comment or event there since." }),
+    ]);
+  }
+
   // The scoreboard: joins stopped, declined and their share, groups left, attempts per week.
   function scoreboard(score, weeks = 8) {
     if (!score) return null;
@@ -105,5 +117,5 @@
     return chart;
   }
 
-  Handful.figures = { day, figureTable, commitment, scoreboard, monthsChart };
+  Handful.figures = { day, figureTable, commitment, pledge, scoreboard, monthsChart };
 })();

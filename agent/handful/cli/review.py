@@ -44,9 +44,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.json:
             emit_json({"written": written})
         else:
-            for event in written:
-                print(f"Recorded: {event['decision']} {event['group']['platform']}:"
-                      f"{event['group']['id']}.")
+            for (key, decision), event in zip(decisions, written, strict=True):
+                print(f"Recorded: {event['decision']} {key}.")
+                if decision == "leave":
+                    print(leave_advice(known[key], "  "))
         return 0
     if args.json:
         emit_json(plan)
@@ -121,6 +122,26 @@ def print_entry(number: int, entry: dict[str, Any]) -> None:
     if c:
         kept = {True: "kept", False: "not kept yet", None: "not measurable"}[c["kept"]]
         print(f"   You said you would give: {c['give']}; and get: {c['get']} ({kept}).")
+    pledge = entry.get("pledge")
+    if pledge:
+        words = f": {pledge['note']}" if pledge["note"] else ""
+        kept = ("kept: a post, comment or event since" if pledge["kept"] else
+                "nothing given there since")
+        print(f"   Your commitment of {pledge['ts'][:10]} (deepen){words} ({kept}).")
+
+
+def leave_advice(entry: dict[str, Any], indent: str) -> str:
+    """How to leave a group one decided to leave: on its page (or the site's search for its
+    name when Handful has no page for it), or, left elsewhere, by telling Handful."""
+    where = entry.get("leave")
+    elsewhere = f"left it in the app or on another computer: `handful groups leave {entry['key']}`"
+    if where is None:
+        return f"{indent}Leave it on its site; {elsewhere}."
+    if where["how"] == "search":
+        return (f"{indent}Find it on its site and leave it there: {where['url']}\n{indent}"
+                f"(Handful records it when the page shows you have left; {elsewhere}.)")
+    return (f"{indent}Leave it on its page: {where['url']}\n{indent}(Handful records it when "
+            f"the page shows you have left; {elsewhere}.)")
 
 
 def _count(n: float, word: str) -> str:
@@ -144,10 +165,8 @@ def interactive(paths: Paths, plan: dict[str, Any]) -> int:
         if decision == "deepen":
             note = input("   What will you do there this month? ").strip() or None
         decided.append((entry["group"], decision, note))
-        if decision == "leave" and entry["group"].get("url"):
-            print(f"   Leave it on the site: {entry['group']['url']} (Handful records it "
-                  f"when the page shows you have left, or `handful groups leave "
-                  f"{entry['key']}`).")
+        if decision == "leave":
+            print(leave_advice(entry, "   "))
         if decision == "snooze":
             break
     if decided:

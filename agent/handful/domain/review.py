@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
@@ -28,6 +29,26 @@ PROMISES = {"post": "posts", "comment": "comments", "event": "events"}  # measur
 PROMISE_WORDS = {"post": "post", "comment": "comment", "event": "organise an event"}
 ORDER = {"leave": 0, "deepen": 1, "keep": 2}
 MONTHS = 6  # the chart: engagement over the last months
+
+
+_GROUP_PAGES = {"facebook": "https://www.facebook.com/groups/{}/",
+                "linkedin": "https://www.linkedin.com/groups/{}/"}
+_GROUP_SEARCH = {"facebook": "https://www.facebook.com/search/groups/?q={}",
+                 "linkedin": "https://www.linkedin.com/search/results/groups/?keywords={}"}
+
+
+def leave_page(gs: GroupState) -> dict[str, str] | None:
+    """Where the user leaves a group: the page Handful saw it on; else its page built from
+    its id; else (a group known only by name: an `n-` id) the site's group search for the
+    name. `how` is `page` or `search`."""
+    if gs.url is not None:
+        return {"url": gs.url[1], "how": "page"}
+    if not gs.ident.startswith("n-"):
+        return {"url": _GROUP_PAGES[gs.platform].format(gs.ident), "how": "page"}
+    if gs.name is not None:
+        return {"url": _GROUP_SEARCH[gs.platform].format(quote(gs.name[1], safe="")),
+                "how": "search"}
+    return None
 
 
 @dataclass
@@ -53,15 +74,26 @@ def _last_day(gs: GroupState, names: tuple[str, ...], today: int) -> int | None:
     return max(days) if days else None
 
 
-def commitment_of(gs: GroupState, today: int) -> Commitment | None:
+def commitment_of(gs: GroupState) -> Commitment | None:
+    """The promise made when joining; kept once each measurable kind of involvement it
+    names happened *after* it was made (not earlier the same day)."""
     if gs.commitment is None:
         return None
     j = gs.commitment[1]
-    start = day_of(j.ts)
     promised = [i for i in j.involvement if i in PROMISES]
-    missing: list[str] = [i for i in promised if _sum(gs, (PROMISES[i],), start, today) == 0]
+    missing: list[str] = [i for i in promised if gs.gave.get(PROMISES[i], "") <= j.ts]
     return Commitment(j.ts, j.give, j.get, [str(i) for i in j.involvement],
                       None if not promised else not missing, missing)
+
+
+def pledge_of(gs: GroupState) -> dict[str, Any] | None:
+    """The commitment given with the latest "deepen" decision: its words, when, and whether
+    a post, comment or event has followed it."""
+    if gs.pledge is None:
+        return None
+    (ts, _, _), note = gs.pledge
+    return {"ts": ts, "note": note or None,
+            "kept": any(when > ts for when in gs.gave.values())}
 
 
 def _plural(n: float, one: str, many: str | None = None) -> str:
@@ -94,7 +126,7 @@ class ReviewPlanner:
         contributions = _sum(gs, CONTRIBUTIONS, first90, today)
         results = _sum(gs, RESULTS, first90, today)
         score = round(sum(WEIGHTS[k] * figures["90"][k] for k in WEIGHTS), 2)
-        promise = commitment_of(gs, today)
+        promise = commitment_of(gs)
         new = member_days is not None and member_days < self.dormant
 
         taking = _plural(contributions, "post, comment or event", "posts, comments or events")
@@ -137,7 +169,9 @@ class ReviewPlanner:
             "days_since_interaction": today - last_real if last_real is not None else None,
             "days_since_visit": today - last_visit if last_visit is not None else None,
             "commitment": vars(promise) if promise else None,
+            "pledge": pledge_of(gs),
             "last_decision": gs.review[1] if gs.review else None,
+            "leave": leave_page(gs),
             "months": self.months(gs),
         }
 
@@ -247,7 +281,7 @@ def scoreboard(state: State, today: int) -> dict[str, Any]:
     """Handful's effect: the fold's counters, plus groups pruned and commitments kept."""
     made = kept = 0
     for gs in state.groups.values():
-        promise = commitment_of(gs, today)
+        promise = commitment_of(gs)
         if promise is not None and promise.kept is not None:
             made += 1
             kept += bool(promise.kept)

@@ -10,8 +10,8 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import GroupState, Scoreboard, State
 
-VERSION = 5  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
-#             5: only business counts its amount as won
+VERSION = 6  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
+#             5: only business counts its amount as won; 6: pledges, when each kind last given
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -35,7 +35,7 @@ def dump(state: State) -> bytes:
         groups.append([
             g.key, g.platform, g.ident, g.name, g.url, g.membership, g.decision, commitment,
             g.review, g.member_evidence, g.left_at, [[ts, list(r)] for ts, r in g.declined_at],
-            g.intercepted, g.last_seen, g.days, g.missed,
+            g.intercepted, g.last_seen, g.days, g.missed, g.pledge, g.gave,
         ])
     score = state.score
     return _encode({
@@ -64,7 +64,8 @@ def load(data: bytes) -> State:
                       first_ts=doc["first_ts"],
                       last_review=doc["last_review"], last_snooze=doc["last_snooze"])
         for (key, platform, ident, name, url, membership, decision, commitment, review,
-             evidence, left_at, declined_at, intercepted, last_seen, days, missed) in doc["groups"]:
+             evidence, left_at, declined_at, intercepted, last_seen, days, missed, pledge,
+             gave) in doc["groups"]:
             state.groups[key] = GroupState(
                 key, platform, ident, _register(name), _register(url), _register(membership),
                 _register(decision),
@@ -75,6 +76,8 @@ def load(data: bytes) -> State:
                 str(last_seen), {int(day): [float(v) for v in counts]
                                  for day, counts in days.items()})
             state.groups[key].missed = None if missed is None else _order(missed)
+            state.groups[key].pledge = _register(pledge)
+            state.groups[key].gave = {str(k): str(v) for k, v in gave.items()}
         for key, value in doc["settings"].items():
             state.settings[key] = (_order(value[0]), int(value[1]))
         i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11

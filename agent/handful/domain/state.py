@@ -51,6 +51,7 @@ _KIND_SLOT = {
     "referral_given": _SLOT["referrals_given"], "referral_received": _SLOT["referrals_received"],
     "business": _SLOT["business"], "meeting": _SLOT["meetings"],
 }
+_GIVING = {"post": "posts", "comment": "comments", "event": "events"}  # what a promise counts
 _MINUTES = _SLOT["minutes"]
 _AMOUNT = _SLOT["business_amount"]
 WINDOWS = (30, 90, 365)
@@ -107,6 +108,8 @@ class GroupState:
     last_seen: str = ""
     days: dict[int, list[float]] = field(default_factory=dict)
     missed: OrderKey | None = None   # the latest join noticed only from the site's request
+    pledge: tuple[OrderKey, str] | None = None  # the latest "deepen" decision, with its note
+    gave: dict[str, str] = field(default_factory=dict)  # posts|comments|events -> latest ts
 
     @property
     def group(self) -> Group:
@@ -165,6 +168,10 @@ class GroupState:
         self.decision = _later(self.decision, other.decision)
         self.commitment = _later(self.commitment, other.commitment)
         self.review = _later(self.review, other.review)
+        self.pledge = _later(self.pledge, other.pledge)
+        for figure, ts in other.gave.items():
+            if ts > self.gave.get(figure, ""):
+                self.gave[figure] = ts
         for day_text, ts in other.member_evidence.items():
             mine = self.member_evidence.get(day_text)
             if mine is None or ts < mine:
@@ -363,6 +370,9 @@ class State:
             if counts is None:
                 counts = gs.days[ordinal] = [0.0] * len(FIGURES)
             counts[_KIND_SLOT[event.kind]] += 1
+            giving = _GIVING.get(event.kind)
+            if giving is not None and ts > gs.gave.get(giving, ""):
+                gs.gave[giving] = ts
             if event.minutes:
                 counts[_MINUTES] += event.minutes
             if event.amount and event.kind == "business":  # (a referral's value is not won)
@@ -407,6 +417,8 @@ class State:
             self.score.left += 1
         elif isinstance(event, ReviewDecision):
             gs.review = _later(gs.review, (order, event.decision))
+            if event.decision == "deepen":
+                gs.pledge = _later(gs.pledge, (order, event.note or ""))
             if event.decision == "snooze":
                 if self.last_snooze is None or ts > self.last_snooze:
                     self.last_snooze = ts

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from handful.clock import iso
-from handful.domain.review import scoreboard
+from handful.domain.review import pledge_of, scoreboard
 from handful.domain.settings import FAST_DAYS
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State
 
@@ -31,6 +31,7 @@ def group_view(gs: GroupState, now: datetime, aliases: list[str] | None = None
         "since": gs.since,
         "figures": {str(days): gs.figures(days, today) for days in WINDOWS},
         "commitment": commitment,
+        "pledge": pledge_of(gs),
         "history": {
             "declined": [{"ts": ts, "reasons": list(r)} for ts, r in gs.declined_at],
             "left": [{"ts": ts, "note": note} for ts, note in gs.left_at],
