@@ -41,7 +41,6 @@ echo "== web-ext lint"; npx --no-install web-ext lint --source-dir extension --s
 echo "== ruff"; ruff check agent tests bench
 echo "== mypy --strict"; mypy
 echo "== import-linter (the layers)"; lint-imports --no-cache
-# HANDFUL_TEST_WORKERS=2 runs the suite in two workers (a file's tests together, --dist
-# loadfile): about 12 instead of 20 minutes here, since most of it waits on browsers, agents
-# and timers. One worker by default until the browser tests are shown steady under that load.
-echo "== pytest"; pytest -n "${HANDFUL_TEST_WORKERS:-0}" --dist loadfile "$@"
+# Two workers (a file's tests together, --dist loadfile): about 12 instead of 21 minutes here,
+# since most of it waits on browsers, agents and timers. HANDFUL_TEST_WORKERS=0: one process.
+echo "== pytest"; pytest -n "${HANDFUL_TEST_WORKERS:-2}" --dist loadfile "$@"
