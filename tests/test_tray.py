@@ -18,7 +18,6 @@ import pytest
 from handful.paths import Paths
 from handful.tray.actions import REVIEW_URL, TrayActions
 from tests.conftest import Home
-from tests.screen import virtual_screen
 
 T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
 
@@ -66,19 +65,35 @@ def test_the_menu_actions_through_the_agent(in_process: Home, tmp_path: Path) ->
         home.run("stop")
 
 
+def _free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise AssertionError("no free X display number")
+
+
 @pytest.fixture
 def screen() -> Iterator[str]:
     """A virtual screen with a system tray on it (trayer)."""
-    with virtual_screen() as display:
-        env = {**os.environ, "DISPLAY": display}
-        tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
-                                 "pixel", "--width", "200", "--height", "32"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            yield display
-        finally:
-            tray.terminate()
-            tray.wait(10)
+    display = f":{_free_display()}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "DISPLAY": display}
+    deadline = time.monotonic() + 20
+    while subprocess.run(["xwininfo", "-root"], env=env, capture_output=True,
+                         check=False).returncode:
+        assert time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.1)
+    tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
+                             "pixel", "--width", "200", "--height", "32"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield display
+    finally:
+        tray.terminate()
+        xvfb.terminate()
+        tray.wait(10)
+        xvfb.wait(10)
 
 
 def test_the_icon_docks_in_a_real_tray(store: Home, screen: str, tmp_path: Path) -> None:
