@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tests.browser import DIALOG, Browser, open_dialog
 from tests.test_guard_browser import screenshot
@@ -135,18 +136,24 @@ def test_a_group_missing_from_the_whole_list_is_reported_to_the_agent(browser: B
     assert not [e for e in browser.events() if e["type"] == "left"]
 
 
-def test_leaving_a_group_handful_has_no_address_for_opens_its_page(browser: Browser) -> None:
-    """A membership told to Handful by hand has no page address: "leave" opens the group's
-    page built from its id, and says how to record a leave made in the app."""
-    home = browser.home
-    home.ok("groups", "add", "facebook:quiet.circle", "--name", "Quiet Circle",
-            extra=days_ago(70))
+def review_from_popup(browser: Browser) -> Any:
+    """The review page as the popup's "open it" link opens it, ready."""
     browser.page("https://www.linkedin.com/feed/")
     popup = popup_for(browser, "https://www.linkedin.com/feed/")
     with browser.context.expect_page() as opened:
         popup.click("#open-review")
     review = opened.value
     review.wait_for_selector("body[data-ready]")
+    return review
+
+
+def test_leaving_a_group_handful_has_no_address_for_opens_its_page(browser: Browser) -> None:
+    """A membership told to Handful by hand has no page address: "leave" opens the group's
+    page built from its id, and says how to record a leave made in the app."""
+    home = browser.home
+    home.ok("groups", "add", "facebook:quiet.circle", "--name", "Quiet Circle",
+            extra=days_ago(70))
+    review = review_from_popup(browser)
     row = review.locator("[data-group='facebook:quiet.circle']")
     assert row.get_attribute("data-recommendation") == "leave"
     with browser.context.expect_page() as left_page:
@@ -166,12 +173,7 @@ def test_the_commitment_given_with_deepen_shows_in_the_popup_and_the_review(
             extra=days_ago(70))
     home.ok("record", "referral_received", "--group", "linkedin:12345", extra=days_ago(20))
     home.ok("record", "post", "--group", "linkedin:12345", extra=days_ago(0.01))
-    browser.page("https://www.linkedin.com/feed/")
-    popup = popup_for(browser, "https://www.linkedin.com/feed/")
-    with browser.context.expect_page() as opened:
-        popup.click("#open-review")
-    review = opened.value
-    review.wait_for_selector("body[data-ready]")
+    review = review_from_popup(browser)
     row = review.locator("[data-group='linkedin:12345']")
     assert row.get_attribute("data-recommendation") == "deepen"
     row.locator("[data-decision=deepen]").click()
