@@ -20,7 +20,7 @@ export default [
     files: ["extension/background.js", "extension/background/*.js"],
     languageOptions: {
       globals: Object.fromEntries([
-        "GROUP_TIMEOUT_MS", "STATUS_TIMEOUT_MS", "ask", "askAll",                      // agent.js
+        "GROUP_TIMEOUT_MS", "STATUS_TIMEOUT_MS", "ask", "askAll", "agentTrouble",                   // agent.js
         "seal", "noteQueueKey",                                                        // seal.js
         "serial", "enqueue", "flush", "queueEvent", "setOffline", "resetRetries", "retryLater", // queue.js
         "refreshCache", "groupAnswer", "statusAnswer", "settingAnswer", "cacheAnswer", // cache.js

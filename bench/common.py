@@ -59,8 +59,9 @@ def event_mix(first: int, n: int, total: int, device: str) -> list[ev.Event]:
     groups = [{"platform": groups_rng.choice(["linkedin", "facebook"]), "id": str(100000 + g),
                "name": f"Group number {g}"} for g in range(60)]
     rng = random.Random(first)
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    span = 3 * 365 * 24 * 3600
+    span = 3 * 365 * 24 * 3600  # the three years up to yesterday (events may not be ahead)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=1, seconds=span)
     kinds = ["visit"] * 14 + ["post", "comment", "reaction", "reaction", "referral_given",
                               "meeting"]
     out: list[ev.Event] = []

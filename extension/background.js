@@ -24,7 +24,8 @@ const HANDLERS = {
   group: (message) => groupAnswer(message.group),
   status: () => statusAnswer(),
   review: () => askAll({ type: "review" }, STATUS_TIMEOUT_MS)
-    .then((reply) => (reply.ok ? reply.result : null), () => null),
+    .then((reply) => (reply.ok ? reply.result : { offline: true, trouble: agentTrouble() }),
+      () => ({ offline: true, trouble: agentTrouble() })),
   groups: (message) => askAll({ type: "groups", all: Boolean(message.all) })
     .then((reply) => (reply.ok ? reply.result : null), () => null),
   setting: (message) => settingAnswer(message.key, message.value),

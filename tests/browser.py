@@ -254,10 +254,12 @@ class Browser(Logged):
 
 
 def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True,
-           extension_dir: Path = EXTENSION_DIR) -> Any:
+           extension_dir: Path = EXTENSION_DIR, native_host: bool = True) -> Any:
+    """`native_host=False`: the host not registered, as before `handful install`."""
     from playwright.sync_api import sync_playwright
 
-    write_host(user_data / "NativeMessagingHosts", chrome=[EXTENSION_ID])
+    if native_host:
+        write_host(user_data / "NativeMessagingHosts", chrome=[EXTENSION_ID])
     playwright = sync_playwright().start()
     rules = (f"MAP www.linkedin.com 127.0.0.1:{site.port}, "
              f"MAP www.facebook.com 127.0.0.1:{site.port}")

@@ -32,10 +32,18 @@ interface HandfulCache {
   members?: { platform: string; id: string; name: string | null }[];
   groups?: Record<string, unknown>;
   offline?: boolean;
+  /** why the agent is away (background/agent.js), null when it answers */
+  trouble?: HandfulTrouble | null;
   reviewDue?: boolean;
   pausedUntil?: number;
   fast?: { endsAt: string } | null;
   unjustified?: { key: string; at: string; status: string; name: string | null; url: string | null }[];
+}
+
+/** Why the agent is away: the host's `agent_unavailable` reason, or the browser's. */
+interface HandfulTrouble {
+  reason: string;
+  message: string;
 }
 
 /** A join button the user taught Handful (content/teach.js). */
@@ -80,6 +88,11 @@ interface HandfulNamespace {
   // any: the caller knows which element it made (an input, a select, a button)
   dom?: { el(tag: string, attrs?: Record<string, unknown>, children?: (Node | string | null)[]): any };
   figures?: Record<string, any>;
+  trouble?: {
+    explain(trouble: HandfulTrouble | null | undefined): { reason: string; what: string; fix: string; detail: string };
+    show(node: HTMLElement, trouble: HandfulTrouble | null | undefined, after?: string): void;
+    install(reason: string): boolean;
+  };
   navigation?: { onChange(watcher: () => void): void };
   dialog?: {
     prepare(): void;

@@ -26,6 +26,38 @@ def agent_pid(paths: Paths) -> int | None:
         return None
 
 
+FAILURE = "agent-failure.json"  # in the runtime folder: why the last agent stopped at start
+
+
+def note_failure(paths: Paths, error: HandfulError) -> None:
+    """Said by an agent that cannot start (no key, a locked store...): what stopped it, for
+    whoever started it (the native host passes it to the browser). Mode 0600, in the
+    runtime folder (0700); removed by the next agent that starts."""
+    import json
+
+    path = paths.runtime / FAILURE
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"reason": getattr(error, "reason", "failed"), "message": str(error)}, out)
+
+
+def clear_failure(paths: Paths) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (paths.runtime / FAILURE).unlink()
+
+
+def last_failure(paths: Paths) -> tuple[str, str] | None:
+    """(reason, message) the last agent gave as it stopped at start, if it did."""
+    import json
+
+    try:
+        doc = json.loads((paths.runtime / FAILURE).read_text(encoding="utf-8"))
+        return str(doc["reason"])[:40], str(doc["message"])[:500]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def ensure_running(paths: Paths, timeout: float = 20.0) -> bool:
     """Start the agent unless it answers; True if this call started it. Callers racing
     here (two browsers starting at once) take turns on a lock: one starts, all see it."""
@@ -75,11 +107,17 @@ def _spawn(paths: Paths, timeout: float) -> None:
             if client.ping():
                 return
             if proc.poll() is not None:
-                raise AgentUnavailable(f"the agent stopped at once: {_last_line(log_path)}")
+                failure = last_failure(paths)
+                if failure is not None:
+                    raise AgentUnavailable(f"the agent stopped at once: {failure[1]}",
+                                           reason=failure[0])
+                raise AgentUnavailable(f"the agent stopped at once: {_last_line(log_path)}",
+                                       reason="failed")
             time.sleep(0.02)
     finally:
         client.close()
-    raise AgentUnavailable(f"the agent did not answer within {timeout:.0f} s; see {log_path}")
+    raise AgentUnavailable(f"the agent did not answer within {timeout:.0f} s; see {log_path}",
+                           reason="no_answer")
 
 
 def _last_line(path: Path) -> str:

@@ -24,7 +24,16 @@ MAX_UNIX_PATH = 100    # sun_path is 104 bytes on macOS, 108 on Linux
 
 
 class AgentUnavailable(HandfulError):
+    """The agent cannot be reached. `reason` (for the extension, docs/protocol.md): why, when
+    known: not_running, no_answer, impostor, or the reason the agent gave as it stopped
+    at start (no_passphrase, wrong_passphrase, keyring, key_unavailable, not_initialised,
+    store_busy, integrity, storage, failed)."""
+
     exit_code = 7
+
+    def __init__(self, message: str, *, reason: str = "not_running") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def unix_supported() -> bool:
@@ -50,6 +59,9 @@ FRAMES = "agent-frames.sock"
 
 class NotTheAgent(AgentUnavailable):
     """Something answers where the agent should, but it is not this user's agent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, reason="impostor")
 
 
 class UnsafeFolder(NotTheAgent):
@@ -253,7 +265,8 @@ class AgentClient:
             except (OSError, ValueError) as error:  # ConnectionError is an OSError
                 self.close()
                 if attempt == 2 or isinstance(error, TimeoutError):
-                    raise AgentUnavailable(f"the agent did not answer ({error})") from None
+                    raise AgentUnavailable(f"the agent did not answer ({error})",
+                                           reason="no_answer") from None
         raise AssertionError("unreachable")
 
     def send(self, message: dict[str, Any]) -> dict[str, Any]:

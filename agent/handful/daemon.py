@@ -14,7 +14,7 @@ import sys
 from typing import IO
 
 from handful import agentlog
-from handful.agentctl import agent_pid
+from handful.agentctl import agent_pid, clear_failure, note_failure
 from handful.client import FRAMES, UNIX_HOST, socket_folder, socket_path, unix_supported
 from handful.errors import HandfulError
 from handful.filelock import WriterLock
@@ -39,7 +39,12 @@ def run_agent(paths: Paths, *, ready: IO[str] | None = None, tray: bool = True) 
     try:
         from handful.ledger import Ledger
 
-        ledger = Ledger.open(paths, write=True, lock_timeout=10)
+        try:
+            ledger = Ledger.open(paths, write=True, lock_timeout=10)
+        except HandfulError as error:
+            note_failure(paths, error)  # (for the native host that started this agent)
+            raise
+        clear_failure(paths)
         try:
             for line in ledger.notes:
                 print(f"handful agent: {line}", file=sys.stderr)

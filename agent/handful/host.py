@@ -98,13 +98,15 @@ class Relay:
                 return self.client.send_raw(body)
             except AgentUnavailable as error:
                 if attempt == 2 or os.environ.get("HANDFUL_HOST_NO_START"):
-                    return _error(_request_id(body), "agent_unavailable", str(error))
+                    return _error(_request_id(body), "agent_unavailable", str(error),
+                                  error.reason)
                 try:  # not running, or restarting: start it (once) and try again
                     from handful.agentctl import ensure_running
 
                     ensure_running(self.paths)
                 except HandfulError as start_error:
-                    return _error(_request_id(body), "agent_unavailable", str(start_error))
+                    return _error(_request_id(body), "agent_unavailable", str(start_error),
+                                  start_error.reason)
         raise AssertionError("unreachable")
 
     def _reply(self, data: bytes) -> None:
@@ -124,9 +126,10 @@ def _request_id(body: bytes) -> object:
     return value if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
-def _error(request_id: object, code: str, message: str) -> bytes:
-    return json.dumps({"id": request_id, "ok": False,
-                       "error": {"code": code, "message": message}}).encode()
+def _error(request_id: object, code: str, message: str, reason: str | None = None) -> bytes:
+    """An error reply; `agent_unavailable` carries the `reason` (docs/protocol.md)."""
+    error = {"code": code, "message": message, **({"reason": reason} if reason else {})}
+    return json.dumps({"id": request_id, "ok": False, "error": error}).encode()
 
 
 def _fail(message: str) -> int:

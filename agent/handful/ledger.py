@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 import heapq
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -43,7 +43,8 @@ def unlock(paths: Paths, meta: StoreMeta, ident: DeviceIdentity | None) -> bytes
     if ident is not None and keys.has_keyring(ident.name):
         return keys.open_with_keyring(ident.name)
     if keys.has_passphrase():
-        raise KeyUnavailable("this store is protected by a passphrase: set HANDFUL_PASSPHRASE")
+        raise KeyUnavailable("this store is protected by a passphrase: set HANDFUL_PASSPHRASE",
+                             reason="no_passphrase")
     raise KeyUnavailable("no key for this machine: run `handful init --recover` with the "
                          "recovery key shown when the store was created")
 
@@ -55,10 +56,17 @@ def _identity(paths: Paths, meta: StoreMeta) -> DeviceIdentity | None:
     return ident
 
 
-def save_export(target: Path, data: bytes) -> None:
-    """An export written whole or not at all (a temp file, flushed, then renamed: the
-    store's own rules for a file that must never be found half written)."""
-    Files().replace(target.absolute(), data)
+def save_export(target: Path, write: Callable[[BinaryIO], None]) -> None:
+    """An export written whole or not at all, as `write` produces it (a temp file of mode
+    0600, flushed, then renamed: the store's own rules for a file that must never be found
+    half written), however large: nothing of it is held in memory."""
+    files = Files()
+
+    def produce(fd: int) -> None:
+        with os.fdopen(os.dup(fd), "wb", buffering=1 << 16) as out:
+            write(out)
+
+    files.replace_with(target.absolute(), produce)
 
 
 def forget_keys(paths: Paths) -> int:
@@ -141,6 +149,17 @@ class Ledger:
                     "unfinished_tail_bytes": d.last.torn if d.last else 0}
                    for d in self.log.devices]
         return devices, self.warnings
+
+    def verify_disk(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """`verification` of the log as it is on disk now, read again from the first segment
+        with this open log's key (the agent's answer to `handful verify`): what the folded
+        state in memory says is not taken on trust. One process (no fork beside the
+        agent's threads)."""
+        log = self.log.read_again(EventReducer())
+        try:
+            return Ledger(log, self.ident).verification()
+        finally:
+            log.close()
 
     async def append_async(self, event: ev.Event) -> bool:
         """`append` for asyncio callers: concurrent appends share one write and one flush."""

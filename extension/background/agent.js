@@ -13,9 +13,28 @@ let port = null;
 let nextId = 1;
 const waiting = new Map();
 
+// Why the agent is away, as last seen: the host's own word (`agent_unavailable` with the
+// `reason` the agent gave as it stopped: docs/protocol.md), or the browser's when the host
+// itself cannot start (not installed, not registered for this extension). null once the
+// agent answers. The pages pick their fix by `reason` (ui/trouble.js).
+let trouble = null;
+function agentTrouble() { return trouble; }
+
+/** @param {string} message what the browser said as the host's port closed */
+function hostTrouble(message) {
+  if (/not found|no such native application/i.test(message)) return { reason: "host_missing", message };
+  if (/forbidden|not allowed/i.test(message)) return { reason: "host_forbidden", message };
+  return { reason: "host_stopped", message };
+}
+
 function connect() {
   port = chrome.runtime.connectNative(HOST);
   port.onMessage.addListener((reply) => {
+    if (reply && reply.ok === false && reply.error && reply.error.code === "agent_unavailable") {
+      trouble = { reason: String(reply.error.reason || "failed"), message: String(reply.error.message || "") };
+    } else if (reply && reply.ok) {
+      trouble = null;
+    }
     const entry = waiting.get(reply && reply.id);
     if (!entry) return;
     waiting.delete(reply.id);
@@ -23,6 +42,8 @@ function connect() {
     entry.resolve(reply);
   });
   port.onDisconnect.addListener(() => {
+    const error = chrome.runtime.lastError;
+    if (error && error.message) trouble = hostTrouble(error.message);
     port = null;
     for (const entry of waiting.values()) {
       clearTimeout(entry.timer);

@@ -37,11 +37,11 @@ async function refreshCache() {
 async function groupAnswer(group) {
   try {
     const reply = await ask({ type: "group", group: { platform: group.platform, id: group.id } }, GROUP_TIMEOUT_MS);
-    if (!reply.ok) return null;
+    if (!reply.ok) return reply.error.code === "agent_unavailable" ? { offline: true, trouble: agentTrouble() } : null;
     const { group: view, count, cap, delay, members } = reply.result;
     return { count, cap, delay, members, history: view ? view.history : null, view, offline: false };
   } catch (error) {
-    return { offline: true };
+    return { offline: true, trouble: agentTrouble() };
   }
 }
 
@@ -58,17 +58,17 @@ async function statusAnswer() {
     // the agent is away: say so, with what the cache knows
   }
   const { cache = {} } = await chrome.storage.session.get("cache");
-  return { offline: true, members: cache.count ?? null, cap: cache.cap ?? null };
+  return { offline: true, trouble: agentTrouble(), members: cache.count ?? null, cap: cache.cap ?? null };
 }
 
 async function settingAnswer(key, value) {
   try {
     const reply = await ask({ type: "settings_set", key, value, event_id: crypto.randomUUID() });
-    if (!reply.ok) return { ok: false, error: reply.error.message };
+    if (!reply.ok) return { ok: false, error: reply.error.message, trouble: reply.error.code === "agent_unavailable" ? agentTrouble() : null };
     await refreshCache();
     return { ok: true, settings: reply.result.settings };
   } catch (error) {
-    return { ok: false, error: "The Handful agent is not running: start it with `handful start`." };
+    return { ok: false, error: "The Handful agent is not running: start it with `handful start`.", trouble: agentTrouble() };
   }
 }
 

@@ -112,6 +112,7 @@ async function setOffline(offline) {
   await serial(async () => {
     const { cache = {} } = await chrome.storage.session.get("cache");
     cache.offline = offline;
+    cache.trouble = offline ? agentTrouble() : null;
     await chrome.storage.session.set({ cache });
   });
 }

@@ -5,6 +5,7 @@
 "use strict";
 (() => {
   const { el } = globalThis.Handful.dom;
+  const Handful = globalThis.Handful;
 
   const REASONS = [
     ["invited", "I was invited"],
@@ -19,6 +20,7 @@
   ];
   const MAX_CANDIDATES = 64; // keys offered by window messages that this document will check
   const REMIND_MS = 24 * 3600 * 1000;
+  const UNDER_CAP = "under-cap"; // the answer to "which group will you leave" when the count is unknown
 
   let key = null;        // the key the content script gave this document, once it confirmed it
   let port = null;       // the private channel to that content script, handed over with the key
@@ -114,9 +116,9 @@
     close();
     askCache();
     const after = mode === "justify";
-    const known = `${group.platform}:${group.id}`;
-    let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [],
-      history: (cache.groups || {})[known] || null, fast: cache.fast || null,
+    const groupKey = `${group.platform}:${group.id}`;
+    let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [], trouble: cache.trouble,
+      history: (cache.groups || {})[groupKey] || null, fast: cache.fast || null,
       offline: cache.offline };
     const title = el("h2", { id: "title", text: after ? `Why did you join ${group.name || "this group"}?`
       : `Join ${group.name || "this group"}?` });
@@ -143,8 +145,8 @@
       involvement.append(el("label", { class: "check" }, [el("input", { type: "checkbox", name: "involvement", value }), text]));
     }
     const drop = el("select", { name: "drop", id: "drop" });
-    const dropBox = el("div", { hidden: true }, [
-      el("label", { class: "field", for: "drop", text: "You are at your cap. Which group will you leave to make room?" }), drop]);
+    const dropLabel = el("label", { class: "field", for: "drop" });
+    const dropBox = el("div", { hidden: true }, [dropLabel, drop]);
     const error = el("p", { class: "error", role: "alert" });
     const decline = after ? el("button", { type: "button", "data-action": "leave", text: "Leave it" })
       : el("button", { type: "button", "data-action": "decline", text: "Don't join" });
@@ -164,24 +166,44 @@
     let done = false;
     let asking = false;
 
+    // Over the cap: certain, or unknown (the agent away and nothing cached): then the dialog
+    // still asks which group would make room, with "under my cap" as an answer.
+    function standing() {
+      const known = current.count != null && current.cap != null;
+      const over = known && (after ? current.count > current.cap : current.count >= current.cap);
+      return { known, over, ask: over || !known };
+    }
+
     function render() {
-      const cap = current.cap ?? 5;
-      const members = current.count ?? 0;
-      const over = after ? members > cap : members >= cap; // after the fact, this group is counted
-      count.textContent = `You are in ${members} of ${cap} groups.`;
+      const { known, over, ask } = standing();
+      count.textContent = known ? `You are in ${current.count} of ${current.cap} groups.`
+        : "How many groups you are in is unknown: the Handful agent is away.";
+      count.dataset.count = known ? String(current.count) : "unknown";
       count.classList.toggle("over", over);
       history.textContent = historyText(current.history);
       offline.hidden = !current.offline;
+      if (current.offline) {
+        const why = Handful.trouble.explain(current.trouble);
+        offline.textContent = `${why.what} This decision is kept and recorded when it is back.`;
+        offline.dataset.reason = why.reason;
+      }
       fast.hidden = !current.fast;
       if (current.fast) {
         fast.textContent = `You are on a networking fast until ${current.fast.endsAt.slice(0, 10)}: this is the time not to join.`;
       }
-      dropBox.hidden = !over;
-      if (over && drop.options.length <= 1 && (current.members || []).length) {
+      dropBox.hidden = !ask;
+      dropLabel.textContent = known ? "You are at your cap. Which group will you leave to make room?"
+        : "If you are at your cap, which group will you leave to make room?";
+      const offered = (current.members || []).filter((m) => `${m.platform}:${m.id}` !== groupKey);
+      const wanted = (known ? 0 : 1) + offered.length;
+      if (ask && drop.options.length !== wanted + 1) {
+        const chosen = drop.value;
         drop.replaceChildren(el("option", { value: "", text: "Choose a group…" }));
-        for (const member of (current.members || []).filter((m) => `${m.platform}:${m.id}` !== known)) {
+        if (!known) drop.append(el("option", { value: UNDER_CAP, text: "None: I am under my cap" }));
+        for (const member of offered) {
           drop.append(el("option", { value: `${member.platform}:${member.id}`, text: member.name || `${member.platform}:${member.id}` }));
         }
+        drop.value = [...drop.options].some((o) => o.value === chosen) ? chosen : "";
       }
     }
 
@@ -240,13 +262,15 @@
         give.focus();
         return;
       }
-      const over = after ? (current.count ?? 0) > (current.cap ?? 5) : (current.count ?? 0) >= (current.cap ?? 5);
-      if (over && !drop.value) {
-        error.textContent = "Choose the group you will leave to make room.";
+      const { known, ask } = standing();
+      if (ask && !drop.value) {
+        error.textContent = known ? "Choose the group you will leave to make room."
+          : "Choose the group you will leave, or say you are under your cap.";
         drop.focus();
         return;
       }
-      const choice = drop.value ? (current.members || []).find((m) => `${m.platform}:${m.id}` === drop.value) : null;
+      const choice = drop.value && drop.value !== UNDER_CAP
+        ? (current.members || []).find((m) => `${m.platform}:${m.id}` === drop.value) : null;
       const fields = { group, reasons: checked("reason"), give: giveText, get: getText, involvement: checked("involvement") };
       if (choice) fields.drop = { platform: choice.platform, id: choice.id, name: choice.name || null };
       if (after) fields.afterwards = true;

@@ -32,9 +32,11 @@
 
   function showStatus(status) {
     $("offline").hidden = !status.offline;
+    if (status.offline) Handful.trouble.show($("offline"), status.trouble, "What you log here is kept and recorded when it is back.");
     const { members, cap } = status;
     if (members == null) {
-      $("count").textContent = "Your groups are not known yet.";
+      $("count").textContent = status.offline ? "How many groups you are in is unknown while the agent is away."
+        : "Your groups are not known yet.";
     } else {
       $("count").textContent = `You are in ${members} of ${cap} groups.`;
       $("count").classList.toggle("over", members > cap);
@@ -81,7 +83,10 @@
   function showGroup(answer) {
     const view = answer && answer.view;
     $("group-name").textContent = (view && view.group.name) || group.name || `${group.platform}:${group.id}`;
-    $("membership").textContent = membershipText(view);
+    // away: whether you are a member is not known here (never "not a member")
+    $("membership").textContent = answer && answer.offline ? "Whether you are a member is unknown while the agent is away."
+      : membershipText(view);
+    $("membership").dataset.membership = answer && answer.offline ? "unknown" : (view ? view.status : "none");
     $("commitment").replaceChildren(...[F.commitment(view), F.pledge(view)].filter(Boolean));
     $("figures").replaceChildren(view ? F.figureTable(view.figures, ["30", "90"]) : "");
     $("here").hidden = false;

@@ -68,8 +68,9 @@
 
   (async () => {
     const plan = await send({ kind: "review" });
-    $("offline").hidden = Boolean(plan);
-    if (!plan) {
+    $("offline").hidden = Boolean(plan && !plan.offline);
+    if (!plan || plan.offline) {
+      globalThis.Handful.trouble.show($("offline"), plan && plan.trouble, "Then reload this page.");
       document.body.dataset.ready = "true";
       return;
     }

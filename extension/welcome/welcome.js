@@ -10,9 +10,15 @@
   async function checkAgent() {
     const status = await send({ kind: "status" });
     const connected = status && !status.offline;
-    $("agent-state").textContent = connected ? "Connected: the agent is running and keeps your log." : "The agent is not answering yet.";
+    const trouble = globalThis.Handful.trouble;
+    const why = trouble.explain(status && status.trouble);
+    $("agent-state").textContent = connected ? "Connected: the agent is running and keeps your log." : "Not connected.";
     $("agent-state").className = connected ? "ok" : "over";
+    $("agent-state").dataset.reason = connected ? "" : why.reason;
     $("agent-help").hidden = connected;
+    // the installer only when the host is missing; otherwise the fix for what the agent said
+    $("install-help").hidden = connected || !trouble.install(why.reason);
+    if (!connected) trouble.show($("agent-fix"), status && status.trouble);
     if (connected && document.activeElement !== $("cap")) $("cap").value = status.cap;
     // Not yet: look again every few seconds, so the page turns green once the agent is in.
     if (!connected && !recheck) recheck = setTimeout(() => { recheck = null; checkAgent().then((ok) => ok && showKnown()); }, 3000);

@@ -11,7 +11,7 @@ from typing import Any
 
 from handful.api import protocol
 from handful.api.service import AgentService
-from handful.errors import HandfulError, StorageFailure
+from handful.errors import HandfulError, IntegrityError, StorageFailure
 
 log = logging.getLogger("handful.api")
 Reply = dict[str, Any]
@@ -24,6 +24,8 @@ def failure(raw: bytes, error: Exception) -> Reply:
         return protocol.error(request_id, error.code, str(error))
     if isinstance(error, StorageFailure):
         return protocol.error(request_id, "storage", str(error))
+    if isinstance(error, IntegrityError):
+        return protocol.error(request_id, "integrity", str(error))
     if isinstance(error, HandfulError):
         return protocol.error(request_id, "invalid", str(error))
     log.error("message failed", exc_info=error)

@@ -23,6 +23,14 @@ PAGE = 250
 MAX_PAGE = 1000
 PAGE_BYTES = 640 << 10
 MEMBERS_LISTED = 200
+# `export` sends every event in pages from a cursor the agent keeps open: at most
+# EXPORT_PAGE (or `limit`, up to MAX_EXPORT_PAGE) events and PAGE_BYTES of them a page; at
+# most EXPORTS_OPEN cursors at once (the least recently used is closed for a new one) and
+# each closed after EXPORT_IDLE seconds unasked.
+EXPORT_PAGE = 2000
+MAX_EXPORT_PAGE = 5000
+EXPORTS_OPEN = 4
+EXPORT_IDLE = 120.0
 
 RequestId = str | int | None
 Token = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -108,6 +116,23 @@ class Review(Struct, forbid_unknown_fields=True):
     type: str = "review"
 
 
+class Export(Struct, forbid_unknown_fields=True):
+    """Every event, decrypted, in the order `handful export` gives: the first page opens a
+    cursor, the reply's `next` asks for the page after (docs/protocol.md)."""
+
+    after: Token | None = None
+    limit: Annotated[int, Meta(ge=1, le=MAX_EXPORT_PAGE)] = EXPORT_PAGE
+    id: RequestId = None
+    type: str = "export"
+
+
+class Verify(Struct, forbid_unknown_fields=True):
+    """Read every segment on disk again and check it (not the agent's folded state)."""
+
+    id: RequestId = None
+    type: str = "verify"
+
+
 B64 = r"^[A-Za-z0-9+/]*={0,2}$"
 
 
@@ -132,7 +157,7 @@ class Ping(Struct, forbid_unknown_fields=True):
 TYPES: dict[str, type[Any]] = {
     "status": Status, "memberships_imported": ImportMemberships, "groups": Groups,
     "group": GroupQuery, "settings_get": SettingsGet, "settings_set": SettingsSet,
-    "ping": Ping, "review": Review, "sealed": Sealed,
+    "ping": Ping, "review": Review, "sealed": Sealed, "export": Export, "verify": Verify,
     **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
 }
 _head = msgspec.json.Decoder(_Head)

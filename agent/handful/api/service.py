@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 import msgspec
 
 from handful import clock
+from handful.api.exports import Exports
 from handful.api.protocol import (
     MEMBERS_LISTED,
     PAGE_BYTES,
+    Export,
     GroupQuery,
     Groups,
     ImportMemberships,
@@ -32,13 +34,14 @@ from handful.api.protocol import (
     SettingsGet,
     SettingsSet,
     Status,
+    Verify,
     parse,
 )
 from handful.domain import events as ev
 from handful.domain.review import plan_review
 from handful.domain.settings import SETTINGS, check_setting
 from handful.domain.views import group_view, listed_groups, status_view
-from handful.errors import InvalidEvent
+from handful.errors import IntegrityError, InvalidEvent
 from handful.ledger import Ledger
 
 READS = (Groups, Review, GroupQuery, SettingsGet, Ping, Status)
@@ -83,6 +86,7 @@ class AgentService:
         self.started = clock.now_iso()
         self._planned: tuple[Any, dict[str, Any]] | None = None
         self._sealing: dict[str, str] | None = None
+        self.exports = Exports(ledger.events)
 
     async def close(self) -> None:
         await self.ledger.close_async()
@@ -129,6 +133,10 @@ class AgentService:
             if isinstance(inner.body, Sealed):
                 raise ProtocolError("invalid", "a sealed message holds a plain one")
             return await self.handle(inner)
+        if isinstance(body, Export):
+            return await self.exports.page(body.after, body.limit)
+        if isinstance(body, Verify):
+            return await asyncio.to_thread(self._verify)
         if isinstance(body, SettingsSet):
             value = check_setting(body.key, body.value)
             event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
@@ -136,6 +144,15 @@ class AgentService:
             stored = await self._append(event)
             return {"stored": stored, **self._settings(body.key)}
         return self.read(request)
+
+    def _verify(self) -> dict[str, Any]:
+        """`handful verify` through the agent: the disk read again, not the state trusted."""
+        try:
+            devices, warnings = self.ledger.verify_disk()
+        except IntegrityError as error:
+            return {"ok": False, "error": str(error), "path": error.path, "record": error.seq,
+                    "offset": error.offset}
+        return {"ok": True, "devices": devices, "warnings": warnings}
 
     def _plan(self, *, first: bool) -> dict[str, Any]:
         """The review's plan; the pages after the first reuse the first's while nothing was

@@ -15,15 +15,15 @@ from typing import Any
 
 import msgspec
 
-from handful import __version__, clock
+from handful import __version__
+from handful.cli.reads import LogReader, open_reader
 from handful.cli.render import PrintableStream, emit_json, json_bytes_escaped, printable, table
 from handful.cli.writes import LogWriter, open_writer
 from handful.client import AgentClient
 from handful.domain import events as ev
 from handful.domain.settings import SETTINGS, check_setting
-from handful.domain.views import groups_view, status_view
 from handful.errors import HandfulError, IntegrityError, UsageError
-from handful.ledger import Ledger, init_store, save_export
+from handful.ledger import init_store, save_export
 from handful.paths import Paths
 
 Handler = Callable[[argparse.Namespace], int]
@@ -135,12 +135,13 @@ def _paths() -> Paths:
     return Paths.from_env()
 
 
-def _reader() -> Ledger:
-    return Ledger.open(_paths(), write=False)
+def _reader() -> LogReader:
+    """The agent when it runs (no passphrase asked), else the store opened read-only."""
+    return open_reader(_paths())
 
 
-def _note_repairs(ledger: Ledger) -> None:
-    for line in ledger.notes:
+def _note_repairs(reader: LogReader) -> None:
+    for line in reader.notes:
         print(f"handful: {line}", file=sys.stderr)
 
 
@@ -225,10 +226,10 @@ def _agent_running() -> bool:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with _reader() as ledger:
-        _note_repairs(ledger)
-        doc = status_view(ledger.state, clock.now(), ledger.device)
-    running = _agent_running()
+    with _reader() as reader:
+        _note_repairs(reader)
+        doc = reader.status()
+        running = reader.via_agent or _agent_running()
     doc = {"agent": {"running": running, "pid": _agent_pid() if running else None},
            **doc, "data": str(_paths().data)}
     if args.json:
@@ -266,9 +267,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    with _reader() as ledger:
-        _note_repairs(ledger)
-        doc = groups_view(ledger.state, clock.now(), everything=args.all)
+    with _reader() as reader:
+        _note_repairs(reader)
+        doc = reader.groups(everything=args.all)
     if args.json:
         emit_json(doc)
         return 0
@@ -368,8 +369,8 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.action == "get":
         if args.value is not None:
             raise UsageError("`config get` takes a key, not a value")
-        with _reader() as ledger:
-            values = {key: ledger.state.setting(key) for key in SETTINGS}
+        with _reader() as reader:
+            values = reader.settings()
         if args.key is not None:
             if args.key not in values:
                 check_setting(args.key, 0)  # raises the clear "unknown setting" error
@@ -395,8 +396,8 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     try:
-        with _reader() as ledger:
-            devices, warnings = ledger.verification()
+        with _reader() as reader:
+            devices, warnings = reader.verification()
     except IntegrityError as error:
         if args.json:
             emit_json({"ok": False, "error": str(error), "path": error.path, "record": error.seq,
@@ -422,14 +423,11 @@ EXPORT_COLUMNS = ("id", "type", "ts", "device", "platform", "group_id", "group_n
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with _reader() as ledger:
-        _note_repairs(ledger)
-        events = ledger.events()
+    with _reader() as reader:
+        _note_repairs(reader)
+        events = reader.events()
         if args.output:
-            target = Path(args.output)
-            buffer = io.BytesIO()
-            _write_export(events, args.format, buffer)
-            save_export(target, buffer.getvalue())
+            save_export(Path(args.output), lambda out: _write_export(events, args.format, out))
         else:
             _write_export(events, args.format, sys.stdout.buffer)
             sys.stdout.flush()

@@ -8,13 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from handful import clock
+from handful.cli.reads import open_reader
 from handful.cli.render import emit_json
 from handful.cli.writes import open_writer
 from handful.domain import events as ev
-from handful.domain.review import plan_review
 from handful.errors import UsageError
-from handful.ledger import Ledger
 from handful.paths import Paths
 
 DECISIONS = ("keep", "deepen", "leave", "snooze")
@@ -33,8 +31,8 @@ def add_command(command: Callable[..., argparse.ArgumentParser]) -> None:
 def cmd_review(args: argparse.Namespace) -> int:
     decisions = [_parse_decision(text) for text in args.decide]
     paths = Paths.from_env()
-    with Ledger.open(paths, write=False) as ledger:
-        plan = plan_review(ledger.state, clock.now())
+    with open_reader(paths) as reader:
+        plan = reader.review()
     if decisions:
         known = {g["key"]: g for g in plan["groups"]}
         for key, _ in decisions:

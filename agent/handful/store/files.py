@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 _FULLFSYNC = getattr(__import__("fcntl"), "F_FULLFSYNC", None) if os.name == "posix" else None
@@ -53,12 +54,18 @@ class Files:
 
     def replace(self, path: Path, data: bytes) -> None:
         """Atomically replace a small file: temp file, flush, rename, flush the folder."""
+        self.replace_with(path, lambda fd: self.write(fd, data))
+
+    def replace_with(self, path: Path, produce: Callable[[int], None]) -> None:
+        """Atomically replace a file with what `produce` writes to the descriptor it is given
+        (any size, written as it comes): the temp file (mode 0600) is flushed and renamed only
+        once `produce` returned; if it raised, the temp file is removed and `path` untouched."""
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o600)
         try:
             try:
-                self.write(fd, data)
+                produce(fd)
                 self.sync(fd)
             finally:
                 os.close(fd)

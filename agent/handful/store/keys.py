@@ -113,14 +113,15 @@ def keyring_backend() -> Any:
     backend = keyring.get_keyring()
     parts = list(getattr(backend, "backends", None) or [backend])
     if not parts:
-        raise KeyUnavailable(_no_keyring("no keyring service is available"))
+        raise KeyUnavailable(_no_keyring("no keyring service is available"), reason="keyring")
     for part in parts:
         name = f"{type(part).__module__}.{type(part).__name__}"
         if name in REFUSED_BACKENDS:
             raise KeyUnavailable(_no_keyring(f"the keyring backend {name} is refused: "
-                                             f"{REFUSED_BACKENDS[name]}"))
+                                             f"{REFUSED_BACKENDS[name]}"), reason="keyring")
         if getattr(part, "priority", 1) <= 0:
-            raise KeyUnavailable(_no_keyring(f"the keyring backend {name} is not usable"))
+            raise KeyUnavailable(_no_keyring(f"the keyring backend {name} is not usable"),
+                                 reason="keyring")
     return keyring
 
 
@@ -193,7 +194,7 @@ class KeyFiles:
             return unwrap(kek, doc["wrapped"], "passphrase", self.store)
         except InvalidTag:
             raise KeyUnavailable("the passphrase in HANDFUL_PASSPHRASE does not unlock this "
-                                 "store") from None
+                                 "store", reason="wrong_passphrase") from None
         except (KeyError, ValueError, TypeError, binascii.Error):
             raise KeyUnavailable(f"{self.folder / 'passphrase.json'} is damaged") from None
 
@@ -227,10 +228,12 @@ class KeyFiles:
             secret = keyring.get_password(doc["service"], doc["account"])
         except Exception as error:  # keyring backends raise many kinds; all mean "no"
             raise KeyUnavailable(f"the keyring did not answer ({error}); unlock it, or run "
-                                 "`handful init --recover` with the recovery key") from None
+                                 "`handful init --recover` with the recovery key",
+                                 reason="keyring") from None
         if not secret:
             raise KeyUnavailable("the store's key is missing from the OS keyring; run "
-                                 "`handful init --recover` with the recovery key")
+                                 "`handful init --recover` with the recovery key",
+                                 reason="keyring")
         try:
             return unwrap(_unb64(secret), doc["wrapped"], "keyring", self.store)
         except (InvalidTag, ValueError, binascii.Error):

@@ -60,6 +60,7 @@ class EventLog(Generic[S]):
         self.ident = ident
         self.files = files
         self.max_segment = max_segment
+        self._data_key = data_key  # (for `read_again`)
         self._key = derive(data_key, "record")
         self._head_key = derive(data_key, "head mac")
         self._checkpoint_key = derive(data_key, "checkpoint")
@@ -333,6 +334,13 @@ class EventLog(Generic[S]):
         self.close()
 
     # -- reading back ---------------------------------------------------------------------
+
+    def read_again(self, reducer: Reducer[S]) -> EventLog[S]:
+        """The log opened again read-only, as it is on disk now: every segment verified and
+        folded afresh, in this process (no fork: the agent has threads)."""
+        return EventLog.open(self.paths, reducer, self._data_key, ident=self.ident,
+                             write=False, files=self.files, max_segment=self.max_segment,
+                             parallel=False)
 
     def records(self, dev: DeviceLog) -> Iterator[tuple[int, bytes]]:
         """(sequence, plaintext) of one device's records as they are on disk now, verified."""
