@@ -29,6 +29,9 @@ const HANDLERS = {
   groups: (message) => askAll({ type: "groups", all: Boolean(message.all) })
     .then((reply) => (reply.ok ? reply.result : null), () => null),
   setting: (message) => settingAnswer(message.key, message.value),
+  settings: () => ask({ type: "settings_get" }, STATUS_TIMEOUT_MS)
+    .then((reply) => (reply.ok ? { settings: reply.result.settings } : { offline: true, trouble: agentTrouble() }),
+      () => ({ offline: true, trouble: agentTrouble() })),
   remind: (message) => remind(message.group, message.at).then(() => ({ done: true })),
   reminders: () => remindersAnswer(),
   recent: () => chrome.storage.session.get("recent").then((r) => r.recent || []),

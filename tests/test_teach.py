@@ -1,6 +1,6 @@
 """Teaching the guard a join button it missed, in a real Chromium with the real extension,
 host and agent: the popup's pick mode, the context menu's action, the rule honoured from
-then on, kept across a browser restart, and removed from the popup."""
+then on, kept across a browser restart, and removed on the options page."""
 
 from __future__ import annotations
 
@@ -77,11 +77,11 @@ def test_a_taught_join_button_is_guarded_from_then_on_and_after_a_restart(
         decline_once_more(browser, page, 2)
         assert page.evaluate("window.joinClicks") == 0
 
-        popup = popup_for(browser, UNKNOWN)     # listed, and removed from the popup
-        popup.wait_for_selector("#rules li")
-        assert "LinkedIn: “become part of it”" in popup.inner_text("#rules")
-        popup.click("#rules [data-action=remove-rule]")
-        popup.wait_for_selector("#rules li", state="detached")
+        options = browser.extension_page("options/options.html")  # listed, and removed there
+        options.wait_for_selector("#rules li")
+        assert "LinkedIn: “become part of it”" in options.inner_text("#rules")
+        options.click("#rules [data-action=remove-rule]")
+        options.wait_for_selector("#rules li", state="detached")
         assert rules(browser) == []
         page.bring_to_front()
         page.click("#become")

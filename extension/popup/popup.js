@@ -140,21 +140,7 @@
     }));
   }
 
-  // The join buttons taught so far, each removable; and the pick mode for this tab.
-  async function showRules() {
-    const rules = (await send({ kind: "rules" })) || [];
-    $("rules").replaceChildren(...rules.map((rule) => {
-      const site = rule.platform === "linkedin" ? "LinkedIn" : "Facebook";
-      const words = rule.text || rule.name;
-      const remove = el("button", { type: "button", "data-action": "remove-rule", text: "Remove" });
-      remove.addEventListener("click", async () => {
-        await send({ kind: "rule_remove", key: rule.key });
-        await showRules();
-      });
-      return el("li", { "data-rule": rule.key }, [el("span", { text: `${site}: “${words}” (${rule.role || rule.tag})` }), remove]);
-    }));
-  }
-
+  // The pick mode for this tab (the rules taught are listed on the options page).
   async function pick(tab) {
     const answer = await chrome.tabs.sendMessage(tab.id, { kind: "pick" }).catch(() => null);
     $("picked").textContent = answer && answer.picking
@@ -162,9 +148,7 @@
       : "Reload the page, then try again.";
   }
 
-  chrome.storage.onChanged.addListener((changes, area) => {
-    if (area === "local" && changes.rules) showRules();
-  });
+  $("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
 
   for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-result]"))) {
     button.addEventListener("click", () => logResult(button.dataset.result));
@@ -186,7 +170,6 @@
       send({ kind: "status" }).then(showStatus),
       group ? refreshGroup() : null,
       showReminders(),
-      showRules(),
     ]);
     document.body.dataset.ready = "true";
   })();
