@@ -254,8 +254,10 @@ class Browser(Logged):
 
 
 def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True,
-           extension_dir: Path = EXTENSION_DIR, native_host: bool = True) -> Any:
-    """`native_host=False`: the host not registered, as before `handful install`."""
+           extension_dir: Path = EXTENSION_DIR, native_host: bool = True,
+           color_scheme: str = "light") -> Any:
+    """`native_host=False`: the host not registered, as before `handful install`;
+    `color_scheme`: what the browser tells pages the user prefers ("light", "dark")."""
     from playwright.sync_api import sync_playwright
 
     if native_host:
@@ -266,6 +268,7 @@ def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = T
     env = {k: v for k, v in home.env.items()}
     context = playwright.chromium.launch_persistent_context(
         str(user_data), executable_path=CHROMIUM, headless=True, env=env,
+        color_scheme=color_scheme,
         args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
               "--no-first-run", "--disable-background-networking",
               "--disable-component-update", "--disable-sync",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.browser import Browser
+from tests.test_guard_browser import screenshot
 
 
 def settings(browser: Browser) -> dict[str, int]:
@@ -16,7 +17,11 @@ def settings(browser: Browser) -> dict[str, int]:
 
 def test_the_options_page_changes_the_limits_the_pause_and_the_fast(browser: Browser) -> None:
     options = browser.extension_page("options/options.html")
+    options.set_viewport_size({"width": 1000, "height": 900})
     options.wait_for_selector("body[data-ready]")
+    assert options.locator("body").evaluate("e => getComputedStyle(e).backgroundColor") == \
+        "rgb(255, 255, 255)"  # light, as the browser prefers (dark: tests/test_look_browser.py)
+    screenshot(options, "options.png")
     assert options.input_value("#cap") == "5" and options.input_value("#delay") == "5"
     assert options.input_value("#interval") == "30" and options.is_checked("#everywhere")
 

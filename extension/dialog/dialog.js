@@ -148,16 +148,22 @@
     const dropLabel = el("label", { class: "field", for: "drop" });
     const dropBox = el("div", { hidden: true }, [dropLabel, drop]);
     const error = el("p", { class: "error", role: "alert" });
+    // what "decide later" does, said before it is chosen
+    const remindAt = new Date(Date.now() + REMIND_MS);
+    const laterWhen = el("p", { class: "later-when", id: "later-when", text: after
+      ? "“Ask me later”: this page asks again when you visit the group tomorrow or later."
+      : `“Decide later”: Handful reminds you ${remindAt.toLocaleString([], { weekday: "long", hour: "2-digit", minute: "2-digit" })} (the badge and the popup).` });
     const decline = after ? el("button", { type: "button", "data-action": "leave", text: "Leave it" })
       : el("button", { type: "button", "data-action": "decline", text: "Don't join" });
-    const later = el("button", { type: "button", "data-action": "later", text: after ? "Ask me later" : "Decide later" });
+    const later = el("button", { type: "button", "data-action": "later", "aria-describedby": "later-when",
+      text: after ? "Ask me later" : "Decide later" });
     const join = after ? el("button", { type: "button", "data-action": "justify", text: "Keep it" })
       : el("button", { type: "button", "data-action": "join", disabled: true, text: "Join" });
     const box = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "title" }, [
       title, unseen, warnCovered, fast, count, history, offline, reasons,
       el("label", { class: "field", for: "give", text: "What will you give this group?" }), give,
       el("label", { class: "field", for: "get", text: "What will it give you?" }), get,
-      involvement, dropBox, error, el("div", { class: "buttons" }, [decline, later, join]),
+      involvement, dropBox, error, el("div", { class: "buttons" }, [decline, later, join]), laterWhen,
     ]);
 
     let remaining = after ? 0 : Math.max(0, Number(current.delay ?? 5)); // no pause after the fact

@@ -69,7 +69,7 @@
       if (item.group.url) parts.push(el("a", { class: "button", href: item.group.url, target: "_blank", text: "Open it to say why" }));
       return el("li", { "data-group": item.key }, parts);
     }));
-    $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
+    $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard, 0) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
   }
 
   function membershipText(view) {

@@ -47,7 +47,9 @@
       el("p", { class: "advice", text: view.reason }),
       el("p", { class: "quiet", text: since + quiet }),
       F.commitment(view), kept, F.pledge(view),
-      el("div", { class: "row" }, [F.monthsChart(view.months), F.figureTable(view.figures, ["30", "90", "365"])]),
+      // no chart for months with nothing in them: the table says "nothing yet" instead
+      el("div", { class: "row" }, [view.months.some((m) => m.visits || m.contributions || m.results)
+        ? F.monthsChart(view.months) : null, F.figureTable(view.figures, ["30", "90", "365"])]),
       el("div", { class: "decisions", role: "group", "aria-label": `Your decision about ${name}` }, buttons),
       deepenBox,
       el("p", { class: "decided status", role: "status" }),
@@ -76,7 +78,7 @@
     }
     $("due").textContent = plan.due ? "Your review is due: decide about each group." : `Next review: ${F.day(plan.due_at)}.`;
     $("due").className = plan.due ? "due" : "quiet";
-    $("count").textContent = `You are in ${plan.count} groups; your cap is ${plan.cap}.`
+    $("count").textContent = `You are in ${plan.count} group${plan.count === 1 ? "" : "s"}; your cap is ${plan.cap}.`
       + (plan.over_cap_by ? ` That is ${plan.over_cap_by} too many.` : "");
     $("count").classList.toggle("over", plan.over_cap_by > 0);
     $("scoreboard").replaceChildren(F.scoreboard(plan.scoreboard, 26) || "");

@@ -64,9 +64,10 @@
   }
 
   // The scoreboard: joins stopped, declined and their share, groups left, attempts per week.
+  // `weeks`: how many weeks of join attempts to chart (0: none, as in the popup).
   function scoreboard(score, weeks = 8) {
     if (!score) return null;
-    const share = score.declined_share == null ? "" : ` (${Math.round(score.declined_share * 100)}%)`;
+    const share = score.declined_share == null ? "" : ` (${Math.round(score.declined_share * 100)}% of your decisions)`;
     const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
     const items = [
       el("li", { "data-score": "intercepted", text: plural(score.intercepted, "join paused", "joins paused") }),
@@ -81,38 +82,53 @@
       items.push(el("li", { "data-score": "commitments",
         text: `${score.commitments.kept} of ${score.commitments.made} commitments kept` }));
     }
-    const byWeek = Object.entries(score.attempts_by_week || {}).slice(-weeks);
+    const byWeek = weeks > 0 ? Object.entries(score.attempts_by_week || {}).slice(-weeks) : [];
     const most = Math.max(1, ...byWeek.map(([, n]) => n));
+    // each week a bar with its count over it and its week under it
     const bars = el("div", { class: "bars", role: "img",
-      "aria-label": `Join attempts per week: ${byWeek.map(([w, n]) => `${w}: ${n}`).join(", ") || "none yet"}` },
-    byWeek.map(([week, n]) => el("span", { class: "bar", title: `${week}: ${n}`,
-      style: `height:${Math.max(8, Math.round((n / most) * 100))}%` })));
-    const chart = byWeek.length
-      ? el("div", { class: "attempts" }, [el("p", { class: "quiet", text: "Join attempts per week" }), bars]) : null;
+      "aria-label": `Join attempts per week: ${byWeek.map(([w, n]) => `week of ${w}: ${n}`).join(", ")}` },
+    byWeek.map(([week, n]) => el("span", { class: "week", title: `week of ${week}: ${n}` }, [
+      el("span", { class: "n", text: String(n) }),
+      el("span", { class: "bar", style: `height:${Math.max(3, Math.round((n / most) * 28))}px` }),
+      el("span", { class: "w", text: week.slice(5) })])));
+    const chart = byWeek.some(([, n]) => n > 0)
+      ? el("div", { class: "attempts" }, [el("p", { class: "quiet", text: "Join attempts per week (count over each bar, week under it)" }), bars]) : null;
     return el("div", { class: "scoreboard" }, [el("ul", {}, items), chart]);
   }
 
   // Engagement over the last months: per month a grey bar (visits), a blue one (posts,
-  // comments, events) and a green one (results). An SVG, with its numbers as its label.
+  // comments, events) and a green one (results), over a baseline with the months under it
+  // and a scale on the left (0 and the most in a month). An SVG whose label and titles
+  // carry every number, for a screen reader.
   function monthsChart(months) {
     const NS = "http://www.w3.org/2000/svg";
-    const svg = (tag, attrs) => {
+    const svg = (tag, attrs, text) => {
       const node = document.createElementNS(NS, tag);
       for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      if (text != null) node.textContent = text;
       return node;
     };
-    const width = months.length * 36;
+    const LEFT = 22;
+    const SERIES = [["visits", "#9aa3ad", "visits"], ["contributions", "#0a66c2", "posts, comments and events"],
+      ["results", "#126b2f", "results"]];
+    const width = LEFT + months.length * 36;
     const most = Math.max(1, ...months.flatMap((m) => [m.visits, m.contributions, m.results]));
-    const chart = svg("svg", { viewBox: `0 0 ${width} 70`, width, height: 70, class: "months", role: "img",
-      "aria-label": months.map((m) => `${m.month}: ${m.visits} visits, ${m.contributions} contributions, ${m.results} results`).join("; ") });
+    const described = months.map((m) => `${m.month}: ${m.visits} visits, ${m.contributions} posts, comments and events, ${m.results} results`).join("; ");
+    const chart = svg("svg", { viewBox: `0 0 ${width} 72`, width, height: 72, class: "months", role: "img",
+      "aria-label": `By month, on a scale of 0 to ${most}: ${described}` });
+    chart.append(svg("title", {}, `By month: ${described}`));
+    chart.append(svg("line", { x1: LEFT - 2, y1: 4, x2: LEFT - 2, y2: 55, class: "axis" }));
+    chart.append(svg("line", { x1: LEFT - 2, y1: 55, x2: width, y2: 55, class: "axis" }));
+    chart.append(svg("text", { x: LEFT - 5, y: 9, "text-anchor": "end", "font-size": 9 }, String(most)));
+    chart.append(svg("text", { x: LEFT - 5, y: 55, "text-anchor": "end", "font-size": 9 }, "0"));
     months.forEach((m, i) => {
-      [["visits", "#9aa3ad"], ["contributions", "#0a66c2"], ["results", "#126b2f"]].forEach(([key, colour], j) => {
+      SERIES.forEach(([key, colour, words], j) => {
         const h = Math.round((m[key] / most) * 50);
-        chart.append(svg("rect", { x: i * 36 + 4 + j * 9, y: 54 - h, width: 8, height: Math.max(h, m[key] ? 2 : 0), fill: colour }));
+        const bar = svg("rect", { x: LEFT + i * 36 + 4 + j * 9, y: 55 - h, width: 8, height: Math.max(h, m[key] ? 2 : 0), fill: colour });
+        bar.append(svg("title", {}, `${m.month}: ${m[key]} ${words}`));
+        chart.append(bar);
       });
-      const label = svg("text", { x: i * 36 + 17, y: 67, "text-anchor": "middle", "font-size": 9, fill: "#5e6670" });
-      label.textContent = m.month.slice(5);
-      chart.append(label);
+      chart.append(svg("text", { x: LEFT + i * 36 + 17, y: 68, "text-anchor": "middle", "font-size": 9 }, m.month.slice(5)));
     });
     return chart;
   }
