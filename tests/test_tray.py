@@ -157,8 +157,24 @@ def _handful() -> list[str]:
     return [sys.executable, "-m", "handful"]
 
 
+INTROSPECTION = """<node><interface name="org.freedesktop.Notifications">
+<method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/>
+<arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/>
+<arg type="as" direction="in"/><arg type="a{sv}" direction="in"/><arg type="i" direction="in"/>
+<arg type="u" direction="out"/></method>
+<method name="GetCapabilities"><arg type="as" direction="out"/></method>
+<method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/>
+<arg type="s" direction="out"/><arg type="s" direction="out"/></method>
+<method name="CloseNotification"><arg type="u" direction="in"/></method>
+<signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+<signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+</interface></node>"""
+
+
 class NotificationService:
-    """org.freedesktop.Notifications on a private session bus: records what it is sent."""
+    """org.freedesktop.Notifications on a private session bus, as a desktop's notification
+    daemon answers it (introspection, capabilities, server information): records what it is
+    sent."""
 
     def __init__(self) -> None:
         self.daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork",
@@ -186,11 +202,22 @@ class NotificationService:
                 except TimeoutError:
                     continue
                 fields = msg.header.fields
-                if (msg.header.message_type == MessageType.method_call
-                        and fields.get(HeaderFields.member) == "Notify"):
+                if msg.header.message_type != MessageType.method_call:
+                    continue
+                member = fields.get(HeaderFields.member)
+                if member == "Notify":
                     _app, _replaces, _icon, summary, body, *_ = msg.body
                     self.received.append((summary, body))
                     conn.send(new_method_return(msg, "u", (len(self.received),)))
+                elif member == "Introspect":
+                    conn.send(new_method_return(msg, "s", (INTROSPECTION,)))
+                elif member == "GetCapabilities":
+                    conn.send(new_method_return(msg, "as", (["body"],)))
+                elif member == "GetServerInformation":
+                    conn.send(new_method_return(msg, "ssss", ("test-notifier", "handful",
+                                                               "1.0", "1.2")))
+                else:
+                    conn.send(new_method_return(msg))
 
     def close(self) -> None:
         self._stop.set()
@@ -237,3 +264,36 @@ def test_notifications_when_the_review_is_due_and_the_fast_is_over(
     # The next day the review, still due, is said again; the fast is not.
     env.update(at(32))
     assert [s for s, _ in run_agent_until(3)][2:] == ["Your group review is due"]
+
+
+def notification_finding(home: Home, env: dict[str, str]) -> dict[str, object]:
+    out = subprocess.run([*_handful(), "doctor", "--json"], env=env, capture_output=True,
+                         check=False, text=True, timeout=60, cwd=home.root.parent)
+    assert "Traceback" not in out.stderr, out.stderr
+    [found] = [f for f in json.loads(out.stdout)["findings"] if f["check"] == "notifications"]
+    return found  # type: ignore[no-any-return]
+
+
+def test_doctor_says_which_notification_path_works_or_why_none(
+        store: Home, notifications: NotificationService) -> None:
+    env = {**store.env, "DBUS_SESSION_BUS_ADDRESS": notifications.address}
+    works = notification_finding(store, env)
+    assert works["ok"] and not works["note"], works
+    assert "D-Bus: org.freedesktop.Notifications answers (test-notifier 1.0)" in str(
+        works["detail"])
+
+    no_bus = {k: v for k, v in store.env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    none = notification_finding(store, no_bus)
+    assert none["note"] and str(none["detail"]).startswith("none: no D-Bus session bus"), none
+
+    bare_bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address"],
+                                stdout=subprocess.PIPE, text=True)  # a bus, no service on it
+    try:
+        assert bare_bus.stdout is not None
+        address = bare_bus.stdout.readline().strip()
+        silent = notification_finding(store, {**store.env, "DBUS_SESSION_BUS_ADDRESS": address})
+    finally:
+        bare_bus.terminate()
+        bare_bus.wait(10)
+    assert str(silent["detail"]).startswith("none: no notification service on the session bus"), \
+        silent

@@ -152,12 +152,12 @@ async def _notices(service: object, paths: Paths, stop: asyncio.Event) -> None:
     """A desktop notification when the review is due (at most once a day) and when a
     networking fast is over (once)."""
     from handful import clock
+    from handful import notices as notify
     from handful.api.service import AgentService
-    from handful.tray import notify
 
     assert isinstance(service, AgentService)
     said = notify.DailyNotices(paths.runtime)
-    loop = asyncio.get_running_loop()
+    notifier = notify.Notifier()
     while not stop.is_set():
         status = service.status()
         today = clock.now().date()
@@ -172,7 +172,7 @@ async def _notices(service: object, paths: Paths, stop: asyncio.Event) -> None:
             wanted.append((ended, "Your networking fast is over",
                            "The review compares the two weeks before it with the two after."))
         for reason, summary, body in wanted:
-            if await loop.run_in_executor(None, notify.send, summary, body):
+            if await notifier.send(summary, body):
                 said.done(reason, today)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), NOTICE_EVERY_S)

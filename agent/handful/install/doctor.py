@@ -45,7 +45,22 @@ def examine(installer: Installer, paths: Paths) -> list[Finding]:
     findings.extend(_sight(paths))
     findings.extend(_store(paths))
     findings.append(_autostart(installer))
+    findings.append(_notifications())
     return findings
+
+
+def _notifications() -> Finding:
+    """Which notification path works here (the review and the fast's end are notified), or
+    none and why: not a fault (a server has none), so a note."""
+    import asyncio
+
+    from handful.notices import path
+
+    found = asyncio.run(path())
+    if found.works:
+        return Finding("notifications", True, found.why)
+    return Finding("notifications", True, f"none: {found.why}; the review is still shown by "
+                   "the tray, the popup's badge and `handful status`", note=True)
 
 
 def _manifests(installer: Installer, b: Browser) -> list[Path]:
