@@ -255,9 +255,10 @@ class Browser(Logged):
 
 def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = True,
            extension_dir: Path = EXTENSION_DIR, native_host: bool = True,
-           color_scheme: str = "light") -> Any:
+           color_scheme: str = "light", args: list[str] | None = None) -> Any:
     """`native_host=False`: the host not registered, as before `handful install`;
-    `color_scheme`: what the browser tells pages the user prefers ("light", "dark")."""
+    `color_scheme`: what the browser tells pages the user prefers ("light", "dark");
+    `args`: more of Chromium's switches (`--lang=fr`)."""
     from playwright.sync_api import sync_playwright
 
     if native_host:
@@ -274,17 +275,17 @@ def launch(home: Any, user_data: Path, site: FixtureSite, *, extension: bool = T
               "--disable-component-update", "--disable-sync",
               *([f"--disable-extensions-except={extension_dir}",
                  f"--load-extension={extension_dir}"] if extension else []),
-              f"--host-resolver-rules={rules}", "--ignore-certificate-errors"],
+              f"--host-resolver-rules={rules}", "--ignore-certificate-errors", *(args or [])],
         ignore_https_errors=True)
     return playwright, context
 
 
 @contextlib.contextmanager
-def browsing(store: Any, tmp_path: Path) -> Iterator[Browser]:
+def browsing(store: Any, tmp_path: Path, **options: Any) -> Iterator[Browser]:
     """Chromium with Handful on the store's home, the fixture sites served; all of it (and
-    the agent) stopped after."""
+    the agent) stopped after. `options`: `launch`'s (color_scheme, args)."""
     site = FixtureSite(tmp_path)
-    playwright, context = launch(store, tmp_path / "profile", site)
+    playwright, context = launch(store, tmp_path / "profile", site, **options)
     try:
         browser = Browser(store, context, site)
         # The first run's own exchange with the agent (the welcome page) is over before the

@@ -30,7 +30,8 @@ def free_port() -> int:
 
 
 class Firefox:
-    def __init__(self, home: Home, tmp: Path) -> None:
+    def __init__(self, home: Home, tmp: Path, prefs: dict[str, str] | None = None) -> None:
+        """`prefs`: more of Firefox's preferences (a string each), e.g. its language."""
         from marionette_driver.addons import Addons
         from marionette_driver.marionette import Marionette
 
@@ -43,7 +44,9 @@ class Firefox:
             'user_pref("network.dns.localDomains", "www.linkedin.com,www.facebook.com");\n'
             f'user_pref("marionette.port", {port});\n'
             'user_pref("app.update.enabled", false);\n'
-            'user_pref("browser.shell.checkDefaultBrowser", false);\n')
+            'user_pref("browser.shell.checkDefaultBrowser", false);\n'
+            + "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n"
+                      for k, v in (prefs or {}).items()))
         self.proc = subprocess.Popen(
             [FIREFOX, "--headless", "--marionette", "-remote-allow-system-access", "--no-remote",
              "-profile", str(profile)],

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import Browser, FixtureSite, launch, open_dialog
+from tests.browser import Browser, browsing, open_dialog
 from tests.conftest import Home
 from tests.test_guard_browser import screenshot
 from tests.test_popup_browser import GROUP_URL, justify_join, popup_for
@@ -68,17 +68,8 @@ def background(page: Any, selector: str = "body") -> str:
 
 @pytest.fixture
 def dark(store: Home, tmp_path: Path) -> Iterator[Browser]:
-    site = FixtureSite(tmp_path)
-    playwright, context = launch(store, tmp_path / "profile", site, color_scheme="dark")
-    try:
-        browser = Browser(store, context, site)
-        browser.settled()
+    with browsing(store, tmp_path, color_scheme="dark") as browser:
         yield browser
-    finally:
-        context.close()
-        playwright.stop()
-        site.close()
-        store.run("stop")
 
 
 def test_every_page_follows_a_dark_preference(dark: Browser) -> None:

@@ -38,8 +38,9 @@ def test_the_dialogs_lists_are_the_schemas() -> None:
     doc = json.loads(schema.text())
     dialog = js("dialog/dialog.js")
     block = lambda name: dialog[dialog.index(f"const {name} = ["):]  # noqa: E731
-    reasons = re.findall(r'\["([a-z_]+)",', block("REASONS").split("];")[0])
-    involvement = re.findall(r'\["([a-z_]+)",', block("INVOLVEMENT").split("];")[0])
+    # const REASONS = ["invited", …].map(…): the values, each shown in the browser's language
+    reasons = re.findall(r'"([a-z_]+)"', block("REASONS").split("]")[0])
+    involvement = re.findall(r'"([a-z_]+)"', block("INVOLVEMENT").split("]")[0])
     assert set(reasons) == enum_of(doc, "JoinJustified", "reasons") == enum_of(
         doc, "JoinDeclined", "reasons")
     assert set(involvement) == enum_of(doc, "JoinJustified", "involvement")

@@ -94,7 +94,7 @@ chrome.permissions.onRemoved.addListener(() => { checkAccess(); });
 const TEACH_MENU = "handful-teach";
 function createMenu() {
   chrome.contextMenus.removeAll(() => {
-    chrome.contextMenus.create({ id: TEACH_MENU, title: "Handful: this is a join button", contexts: ["all"],
+    chrome.contextMenus.create({ id: TEACH_MENU, title: chrome.i18n.getMessage("menu_teach"), contexts: ["all"],
       documentUrlPatterns: ["https://www.linkedin.com/*", "https://*.facebook.com/*"] });
   });
 }

@@ -37,12 +37,15 @@ async function updateBadge() {
   const missed = (cache.unjustified || []).length;
   const text = `${due + missed || ""}${cache.reviewDue ? "!" : ""}`;
   const titles = [];
-  if (due) titles.push(`${due} join decision${due > 1 ? "s" : ""} waiting`);
-  if (missed) titles.push(`${missed} join${missed > 1 ? "s" : ""} made without a decision: say why`);
-  if (cache.reviewDue) titles.push("your group review is due");
+  // (in the browser's language: one or many as it counts them)
+  const many = (/** @type {string} */ key, /** @type {number} */ n) => chrome.i18n.getMessage(
+    `${key}_${new Intl.PluralRules(chrome.i18n.getUILanguage()).select(n) === "one" ? "one" : "other"}`, [String(n)]);
+  if (due) titles.push(many("badge_waiting", due));
+  if (missed) titles.push(many("badge_missed", missed));
+  if (cache.reviewDue) titles.push(chrome.i18n.getMessage("badge_review_due"));
   await chrome.action.setBadgeBackgroundColor({ color: "#b45309" });
   await chrome.action.setBadgeText({ text });
-  await chrome.action.setTitle({ title: titles.length ? `Handful: ${titles.join("; ")}` : "Handful" });
+  await chrome.action.setTitle({ title: titles.length ? chrome.i18n.getMessage("badge_title", [titles.join("; ")]) : "Handful" });
 }
 
 function remind(group, at) {

@@ -36,7 +36,7 @@
     const hint = document.createElement("div");
     hint.setAttribute("data-handful", "pick-hint");
     hint.setAttribute("role", "status");
-    hint.textContent = "Handful: click the join button it missed (Escape cancels).";
+    hint.textContent = chrome.i18n.getMessage("teach_hint");
     hint.style.cssText = ["position: fixed", "top: 8px", "left: 50%", "transform: translateX(-50%)",
       "z-index: 2147483647", "background: #0a66c2", "color: #fff", "font: 600 14px/1.4 system-ui, sans-serif",
       "padding: 6px 12px", "border-radius: 6px", "pointer-events: none"].map((r) => `${r} !important`).join("; ");

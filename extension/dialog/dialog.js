@@ -6,18 +6,14 @@
 (() => {
   const { el } = globalThis.Handful.dom;
   const Handful = globalThis.Handful;
+  const { t } = Handful.i18n;
 
-  const REASONS = [
-    ["invited", "I was invited"],
-    ["industry", "It's in my industry"],
-    ["peers", "My peers are there"],
-    ["added", "Someone added me"],
-    ["belong", "I want to belong"],
-  ];
-  const INVOLVEMENT = [
-    ["post", "Post"], ["comment", "Comment"], ["event", "Organise an event"],
-    ["speak", "Speak"], ["board", "Board or committee"], ["other", "Other"],
-  ];
+  // the five bad reasons and the ways to take part, each shown in the browser's language
+  const REASONS = ["invited", "industry", "peers", "added", "belong"]
+    .map((value) => [value, t(`dialog_reason_${value}`)]);
+  const INVOLVEMENT = ["post", "comment", "event", "speak", "board", "other"]
+    .map((value) => [value, t(`dialog_inv_${value}`)]);
+  const REASON_WORDS = Object.fromEntries(REASONS);
   const MAX_CANDIDATES = 64; // keys offered by window messages that this document will check
   const REMIND_MS = 24 * 3600 * 1000;
   const UNDER_CAP = "under-cap"; // the answer to "which group will you leave" when the count is unknown
@@ -85,13 +81,14 @@
     if (!history) return "";
     const parts = [];
     for (const item of history.declined || []) {
-      const why = item.reasons && item.reasons.length ? ` (${item.reasons.join(", ")})` : "";
-      parts.push(`declined on ${item.ts.slice(0, 10)}${why}`);
+      const why = item.reasons && item.reasons.length
+        ? ` (${item.reasons.map((r) => REASON_WORDS[r] || r).join(", ")})` : "";
+      parts.push(`${t("dialog_declined_on", item.ts.slice(0, 10))}${why}`);
     }
     for (const item of history.left || []) {
-      parts.push(`left on ${item.ts.slice(0, 10)}${item.note ? ` (${item.note})` : ""}`);
+      parts.push(`${t("dialog_left_on", item.ts.slice(0, 10))}${item.note ? ` (${item.note})` : ""}`);
     }
-    return parts.length ? `Before: you ${parts.join("; ")}.` : "";
+    return parts.length ? t("dialog_before", parts.join("; ")) : "";
   }
 
   function send(type, fields) {
@@ -120,27 +117,27 @@
     let current = { count: cache.count, cap: cache.cap, delay: cache.delay, members: cache.members || [], trouble: cache.trouble,
       history: (cache.groups || {})[groupKey] || null, fast: cache.fast || null,
       offline: cache.offline };
-    const title = el("h2", { id: "title", text: after ? `Why did you join ${group.name || "this group"}?`
-      : `Join ${group.name || "this group"}?` });
+    const title = el("h2", { id: "title", text: t(after ? "dialog_title_why" : "dialog_title_join",
+      group.name || t("dialog_this_group")) });
     const unseen = el("p", { class: "unseen", hidden: !after,
-      text: "Handful noticed the site's own join request, not a decision of yours. Say what you will give and get, or leave it." });
+      text: t("dialog_unseen") });
     const count = el("p", { class: "count" });
     const history = el("p", { class: "history" });
     const fast = el("p", { class: "fast", hidden: true });
     const warnCovered = el("p", { class: "covered", hidden: true, role: "alert",
-      text: "The page put something over this dialog. Check what you chose before you decide." });
+      text: t("dialog_covered_warn") });
     const offline = el("p", { class: "offline", hidden: true,
-      text: "The Handful agent is not running: this decision is kept and recorded when it is back." });
-    const reasons = el("fieldset", {}, [el("legend", { text: "Honestly, is it because…" })]);
+      text: t("dialog_offline_kept", Handful.trouble.explain(null).what) });
+    const reasons = el("fieldset", {}, [el("legend", { text: t("dialog_honestly") })]);
     for (const [value, text] of REASONS) {
       reasons.append(el("label", { class: "check" }, [el("input", { type: "checkbox", name: "reason", value }), text]));
     }
     const warning = el("p", { class: "warning", hidden: true,
-      text: "These are reasons people join and then never take part. On their own, they are reasons not to join." });
+      text: t("dialog_warning") });
     reasons.append(warning);
     const give = el("textarea", { name: "give", id: "give", required: true });
     const get = el("textarea", { name: "get", id: "get", required: true });
-    const involvement = el("fieldset", { name: "involvement" }, [el("legend", { text: "How will you get involved?" })]);
+    const involvement = el("fieldset", { name: "involvement" }, [el("legend", { text: t("dialog_involved") })]);
     for (const [value, text] of INVOLVEMENT) {
       involvement.append(el("label", { class: "check" }, [el("input", { type: "checkbox", name: "involvement", value }), text]));
     }
@@ -150,19 +147,18 @@
     const error = el("p", { class: "error", role: "alert" });
     // what "decide later" does, said before it is chosen
     const remindAt = new Date(Date.now() + REMIND_MS);
-    const laterWhen = el("p", { class: "later-when", id: "later-when", text: after
-      ? "“Ask me later”: this page asks again when you visit the group tomorrow or later."
-      : `“Decide later”: Handful reminds you ${remindAt.toLocaleString([], { weekday: "long", hour: "2-digit", minute: "2-digit" })} (the badge and the popup).` });
-    const decline = after ? el("button", { type: "button", "data-action": "leave", text: "Leave it" })
-      : el("button", { type: "button", "data-action": "decline", text: "Don't join" });
+    const laterWhen = el("p", { class: "later-when", id: "later-when", text: after ? t("dialog_later_after")
+      : t("dialog_later_when", remindAt.toLocaleString(Handful.i18n.language(), { weekday: "long", hour: "2-digit", minute: "2-digit" })) });
+    const decline = after ? el("button", { type: "button", "data-action": "leave", text: t("dialog_leave_it") })
+      : el("button", { type: "button", "data-action": "decline", text: t("dialog_dont_join") });
     const later = el("button", { type: "button", "data-action": "later", "aria-describedby": "later-when",
-      text: after ? "Ask me later" : "Decide later" });
-    const join = after ? el("button", { type: "button", "data-action": "justify", text: "Keep it" })
-      : el("button", { type: "button", "data-action": "join", disabled: true, text: "Join" });
+      text: t(after ? "dialog_ask_later" : "dialog_decide_later") });
+    const join = after ? el("button", { type: "button", "data-action": "justify", text: t("dialog_keep_it") })
+      : el("button", { type: "button", "data-action": "join", disabled: true, text: t("dialog_join") });
     const box = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "title" }, [
       title, unseen, warnCovered, fast, count, history, offline, reasons,
-      el("label", { class: "field", for: "give", text: "What will you give this group?" }), give,
-      el("label", { class: "field", for: "get", text: "What will it give you?" }), get,
+      el("label", { class: "field", for: "give", text: t("dialog_give") }), give,
+      el("label", { class: "field", for: "get", text: t("dialog_get") }), get,
       involvement, dropBox, error, el("div", { class: "buttons" }, [decline, later, join]), laterWhen,
     ]);
 
@@ -182,30 +178,28 @@
 
     function render() {
       const { known, over, ask } = standing();
-      count.textContent = known ? `You are in ${current.count} of ${current.cap} groups.`
-        : "How many groups you are in is unknown: the Handful agent is away.";
+      count.textContent = known ? t("dialog_count", current.count, current.cap) : t("dialog_count_unknown");
       count.dataset.count = known ? String(current.count) : "unknown";
       count.classList.toggle("over", over);
       history.textContent = historyText(current.history);
       offline.hidden = !current.offline;
       if (current.offline) {
         const why = Handful.trouble.explain(current.trouble);
-        offline.textContent = `${why.what} This decision is kept and recorded when it is back.`;
+        offline.textContent = t("dialog_offline_kept", why.what);
         offline.dataset.reason = why.reason;
       }
       fast.hidden = !current.fast;
       if (current.fast) {
-        fast.textContent = `You are on a networking fast until ${current.fast.endsAt.slice(0, 10)}: this is the time not to join.`;
+        fast.textContent = t("dialog_fast", current.fast.endsAt.slice(0, 10));
       }
       dropBox.hidden = !ask;
-      dropLabel.textContent = known ? "You are at your cap. Which group will you leave to make room?"
-        : "If you are at your cap, which group will you leave to make room?";
+      dropLabel.textContent = t(known ? "dialog_drop_known" : "dialog_drop_unknown");
       const offered = (current.members || []).filter((m) => `${m.platform}:${m.id}` !== groupKey);
       const wanted = (known ? 0 : 1) + offered.length;
       if (ask && drop.options.length !== wanted + 1) {
         const chosen = drop.value;
-        drop.replaceChildren(el("option", { value: "", text: "Choose a group…" }));
-        if (!known) drop.append(el("option", { value: UNDER_CAP, text: "None: I am under my cap" }));
+        drop.replaceChildren(el("option", { value: "", text: t("dialog_choose") }));
+        if (!known) drop.append(el("option", { value: UNDER_CAP, text: t("dialog_under_cap") }));
         for (const member of offered) {
           drop.append(el("option", { value: `${member.platform}:${member.id}`, text: member.name || `${member.platform}:${member.id}` }));
         }
@@ -219,11 +213,11 @@
       if (done) return;
       if (remaining <= 0) {
         join.disabled = false;
-        join.textContent = after ? "Keep it" : "Join";
+        join.textContent = t(after ? "dialog_keep_it" : "dialog_join");
         return;
       }
       join.disabled = true;
-      join.textContent = `Join (${remaining})`;
+      join.textContent = t("dialog_join_wait", remaining);
       if (!document.hidden && !hold) timer = setTimeout(() => { remaining -= 1; tick(); }, 1000);
     }
     function onVisibility() {
@@ -243,9 +237,7 @@
       asking = false;
       if (done) return;
       if (!answer || !answer.accepted) {
-        error.textContent = answer && answer.why === "covered"
-          ? "The page hid or covered this dialog a moment ago: look again, then choose."
-          : "This dialog lost touch with its page: reload the page and try again.";
+        error.textContent = t(answer && answer.why === "covered" ? "dialog_err_covered" : "dialog_err_lost");
         return;
       }
       done = true;
@@ -259,19 +251,18 @@
       const giveText = give.value.trim();
       const getText = get.value.trim();
       if (!giveText || !getText) {
-        error.textContent = "Say what you will give and what you will get: a few words each.";
+        error.textContent = t("dialog_err_words");
         (giveText ? get : give).focus();
         return;
       }
       if (recent.some((r) => r.give === giveText && r.get === getText)) {
-        error.textContent = "That is the same justification you gave recently: what is different about this group?";
+        error.textContent = t("dialog_err_same");
         give.focus();
         return;
       }
       const { known, ask } = standing();
       if (ask && !drop.value) {
-        error.textContent = known ? "Choose the group you will leave to make room."
-          : "Choose the group you will leave, or say you are under your cap.";
+        error.textContent = t(known ? "dialog_err_drop" : "dialog_err_drop_unknown");
         drop.focus();
         return;
       }
@@ -285,7 +276,7 @@
     function tryDecline() {
       if (after) { // the intention to leave; the page then opens the group's way out
         decide("leave", () => send("review_decision", { group, decision: "leave",
-          note: "Joined without deciding: leaving it." }));
+          note: t("dialog_leaving_note") }));
         return;
       }
       decide("decline", () => send("join_declined", { group, reasons: checked("reason") }));

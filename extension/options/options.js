@@ -8,6 +8,7 @@
   const { el } = Handful.dom;
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
+  const { t } = Handful.i18n;
   const NUMBERS = ["cap", "guard.delay_seconds", "review.interval_days"];
   const FAST_DAYS = 14;
   let away = false;
@@ -20,13 +21,13 @@
 
   function showAway(trouble) {
     away = true;
-    Handful.trouble.show($("offline"), trouble, "Nothing here can be changed until it answers.");
+    Handful.trouble.show($("offline"), trouble, t("options_nothing_changes"));
     $("offline").hidden = false;
     for (const node of controls()) node.disabled = true;
   }
 
   function when(seconds) {
-    return new Date(seconds * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    return new Date(seconds * 1000).toLocaleString(Handful.i18n.language(), { dateStyle: "medium", timeStyle: "short" });
   }
 
   async function load() {
@@ -43,11 +44,11 @@
     $("everywhere").checked = settings["guard.pause_everywhere"] === 1;
     const paused = settings["guard.paused_until"];
     const pausedNow = status.guard && status.guard.paused;
-    $("pause-state").textContent = pausedNow ? `Paused until ${when(paused)}: joins go through without a question until then.`
-      : "Not paused: Handful asks before every join.";
+    $("pause-state").textContent = pausedNow ? t("options_paused_until", when(paused)) : t("options_not_paused");
     $("resume").disabled = !pausedNow;
     const fast = status.fast || {};
-    $("fast-state").textContent = fast.active ? `On a fast until ${new Date(fast.ends_at).toLocaleDateString()}.` : "No fast under way.";
+    $("fast-state").textContent = fast.active
+      ? t("options_fast_until", new Date(fast.ends_at).toLocaleDateString(Handful.i18n.language())) : t("options_no_fast");
     $("fast-start").disabled = Boolean(fast.active);
     $("fast-stop").disabled = !fast.active;
   }
@@ -58,7 +59,7 @@
     if (reply && reply.ok) return true;
     $("saved").textContent = "";
     if (reply && reply.trouble) showAway(reply.trouble);
-    else $("saved").textContent = `Not saved: ${(reply && reply.error) || "the agent did not answer"}.`;
+    else $("saved").textContent = t("options_not_saved", (reply && reply.error) || t("options_no_answer"));
     $("saved").classList.add("over");
     return false;
   }
@@ -70,7 +71,7 @@
     for (const key of NUMBERS) {
       const input = field(key);
       if (!input.checkValidity()) {
-        $("saved").textContent = `${input.labels[0].textContent}: a whole number from ${input.min} to ${input.max}.`;
+        $("saved").textContent = t("options_whole_number", input.labels[0].textContent || "", input.min, input.max);
         $("saved").classList.add("over");
         input.focus();
         return;
@@ -82,7 +83,7 @@
       if (!(await set(key, value))) return;
     }
     $("saved").classList.remove("over");
-    $("saved").textContent = "Saved.";
+    $("saved").textContent = t("options_saved");
     await load();
   }
 
@@ -101,7 +102,7 @@
     $("no-rules").hidden = rules.length > 0;
     $("rules").replaceChildren(...rules.map((rule) => {
       const site = rule.platform === "linkedin" ? "LinkedIn" : "Facebook";
-      const remove = el("button", { type: "button", "data-action": "remove-rule", text: "Remove" });
+      const remove = el("button", { type: "button", "data-action": "remove-rule", text: t("options_remove") });
       remove.addEventListener("click", async () => {
         await send({ kind: "rule_remove", key: rule.key });
         await showRules();
@@ -115,15 +116,16 @@
     const local = await chrome.storage.local.get(null);
     const count = (key) => (Array.isArray(local[key]) ? local[key].length : Object.keys(local[key] || {}).length);
     const lines = [
-      [`${count("queue")} event(s) waiting for the agent, each sealed to it: the browser cannot read them back.`, "queue"],
-      [`${count("reminders")} “decide later” reminder(s): the group's id and when, no name.`, "reminders"],
-      [`${count("rules")} taught join button(s).`, "rules"],
-      [`${count("askLater")} “ask me later” group id(s).`, "askLater"],
-      [`${count("rejected")} event id(s) the agent refused, with the error's code.`, "rejected"],
-      [local.guard && local.guard.pausedUntil > Date.now() ? `The guard's pause, until ${new Date(local.guard.pausedUntil).toLocaleString()}.`
-        : "The guard's pause: none.", "guard"],
-      ["The agent's public key (public by nature), and whether Handful may read LinkedIn and Facebook.", "queueKey"],
-      ["In memory only, gone when the browser closes: your figures for the popup and the dialog, your last justifications.", "session"],
+      [t("options_held_queue", count("queue")), "queue"],
+      [t("options_held_reminders", count("reminders")), "reminders"],
+      [t("options_held_rules", count("rules")), "rules"],
+      [t("options_held_ask_later", count("askLater")), "askLater"],
+      [t("options_held_rejected", count("rejected")), "rejected"],
+      [local.guard && local.guard.pausedUntil > Date.now()
+        ? t("options_held_pause", new Date(local.guard.pausedUntil).toLocaleString(Handful.i18n.language()))
+        : t("options_held_no_pause"), "guard"],
+      [t("options_held_key"), "queueKey"],
+      [t("options_held_session"), "session"],
     ];
     $("held").replaceChildren(...lines.map(([text, key]) => el("li", { "data-held": key, text })));
   }
@@ -138,9 +140,10 @@
     if (area === "local" && changes.rules) showRules();
     if (area === "local") showHeld();
   });
-  $("fast-start").title = `${FAST_DAYS} days from now`;
+  $("fast-start").title = t("options_days_from_now", FAST_DAYS);
 
   (async () => {
+    Handful.i18n.apply();
     await Promise.all([load(), showRules(), showHeld()]);
     document.body.dataset.ready = "true";
   })();

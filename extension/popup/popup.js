@@ -5,10 +5,13 @@
   const Handful = globalThis.Handful;
   const { el } = Handful.dom;
   const F = Handful.figures;
+  const { t } = Handful.i18n;
+  const tn = (/** @type {string} */ key, /** @type {number} */ n, /** @type {(string | number)[]} */ ...values) =>
+    t(`${key}_${new Intl.PluralRules(Handful.i18n.language()).select(n) === "one" ? "one" : "other"}`, n, ...values);
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
-  const RESULT_WORDS = { referral_given: "Referral given", referral_received: "Referral received",
-    event: "Event attended", meeting: "Meeting", business: "Business won" };
+  const RESULT_WORDS = Object.fromEntries(["referral_given", "referral_received", "event", "meeting", "business"]
+    .map((value) => [value, t(`popup_${value}`)]));
   let group = null; // the group in the current tab: { platform, id, name, url }
 
   // The tab the popup is about: the active one, or ?tab=N (the popup opened as a page).
@@ -32,28 +35,27 @@
 
   function showStatus(status) {
     $("offline").hidden = !status.offline;
-    if (status.offline) Handful.trouble.show($("offline"), status.trouble, "What you log here is kept and recorded when it is back.");
+    if (status.offline) Handful.trouble.show($("offline"), status.trouble, t("popup_kept_meanwhile"));
     const { members, cap } = status;
     if (members == null) {
-      $("count").textContent = status.offline ? "How many groups you are in is unknown while the agent is away."
-        : "Your groups are not known yet.";
+      $("count").textContent = t(status.offline ? "popup_count_unknown" : "popup_count_not_yet");
     } else {
-      $("count").textContent = `You are in ${members} of ${cap} groups.`;
+      $("count").textContent = t("popup_count", members, cap);
       $("count").classList.toggle("over", members > cap);
     }
     if (status.review) {
-      $("review").textContent = status.review.due ? "Your group review is due." : `Next review: ${F.day(status.review.due_at)}.`;
+      $("review").textContent = status.review.due ? t("popup_review_due") : t("popup_review_next", F.day(status.review.due_at));
       $("review").classList.toggle("due", status.review.due);
-      if (status.review.due) $("open-review").textContent = "Your review is due: open it";
+      if (status.review.due) $("open-review").textContent = t("popup_review_open_due");
     }
     if (status.fast && status.fast.active) {
       const left = Math.max(1, Math.ceil((Date.parse(status.fast.ends_at) - Date.now()) / 86_400_000));
       $("fast").hidden = false;
-      $("fast").textContent = `Networking fast: ${left} day${left > 1 ? "s" : ""} left. Close this tab and come back on ${F.day(status.fast.ends_at)}.`;
+      $("fast").textContent = tn("popup_fast", left, F.day(status.fast.ends_at));
     }
     if (status.guard && status.guard.paused) {
       $("paused").hidden = false;
-      $("paused").textContent = `The join guard is paused until ${new Date(status.guard.paused_until).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
+      $("paused").textContent = t("popup_paused", new Date(status.guard.paused_until).toLocaleTimeString(Handful.i18n.language(), { hour: "2-digit", minute: "2-digit" }));
     }
     // The guard's sight: pages it could not read, a site it may no longer reach.
     const problems = (status.sight && status.sight.problems) || [];
@@ -64,19 +66,20 @@
     $("missed").hidden = missed.length === 0;
     $("unjustified").replaceChildren(...missed.map((item) => {
       const name = item.group.name || item.key;
-      const words = item.status === "requested" ? "asked to join" : "joined";
-      const parts = [el("span", { text: `You ${words} ${name} on ${F.day(item.at)} without deciding.` })];
-      if (item.group.url) parts.push(el("a", { class: "button", href: item.group.url, target: "_blank", text: "Open it to say why" }));
+      const words = item.status === "requested" ? "popup_missed_requested" : "popup_missed_joined";
+      const parts = [el("span", { text: t(words, name, F.day(item.at)) })];
+      if (item.group.url) parts.push(el("a", { class: "button", href: item.group.url, target: "_blank", text: t("popup_open_to_say") }));
       return el("li", { "data-group": item.key }, parts);
     }));
-    $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard, 0) || el("p", { class: "quiet", text: "Figures appear when the agent is running." }));
+    $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard, 0) || el("p", { class: "quiet", text: t("popup_figures_later") }));
   }
 
   function membershipText(view) {
-    if (!view) return "Not in your log yet: you are not a member.";
-    const since = view.since ? ` since ${F.day(view.since)}` : "";
-    const words = { member: `Member${since}.`, requested: `Join requested${since}.`, left: "You left this group.",
-      declined: "You decided not to join.", deferred: "You said you would decide later.", seen: "You are not a member." };
+    if (!view) return t("popup_not_in_log");
+    const since = view.since ? F.day(view.since) : null;
+    const words = { member: since ? t("popup_member_since", since) : t("popup_member"),
+      requested: since ? t("popup_requested_since", since) : t("popup_requested"), left: t("popup_left"),
+      declined: t("popup_declined"), deferred: t("popup_deferred"), seen: t("popup_seen") };
     return words[view.status] || "";
   }
 
@@ -84,7 +87,7 @@
     const view = answer && answer.view;
     $("group-name").textContent = (view && view.group.name) || group.name || `${group.platform}:${group.id}`;
     // away: whether you are a member is not known here (never "not a member")
-    $("membership").textContent = answer && answer.offline ? "Whether you are a member is unknown while the agent is away."
+    $("membership").textContent = answer && answer.offline ? t("popup_membership_unknown")
       : membershipText(view);
     $("membership").dataset.membership = answer && answer.offline ? "unknown" : (view ? view.status : "none");
     $("commitment").replaceChildren(...[F.commitment(view), F.pledge(view)].filter(Boolean));
@@ -103,7 +106,7 @@
     if (kind === "business") {
       const amount = $("amount").valueAsNumber;
       if ($("amount").value !== "" && !(amount >= 0)) {
-        $("logged").textContent = "The amount must be a number, 0 or more.";
+        $("logged").textContent = t("popup_amount_bad");
         return;
       }
       if (Number.isFinite(amount)) event.amount = amount;
@@ -112,12 +115,12 @@
     if (note) event.note = note;
     const reply = await send({ kind: "event", type: "engagement", event });
     if (!reply || !reply.queued) {
-      $("logged").textContent = "Could not keep that: try again.";
+      $("logged").textContent = t("popup_not_kept");
       return;
     }
     $("note").value = "";
     $("amount").value = "";
-    $("logged").textContent = `${RESULT_WORDS[kind]} logged.`;
+    $("logged").textContent = t("popup_logged", RESULT_WORDS[kind]);
     await send({ kind: "flush" });
     await refreshGroup();
   }
@@ -127,16 +130,16 @@
     $("waiting").hidden = due.length === 0;
     $("reminders").replaceChildren(...due.map((reminder) => {
       const name = reminder.group.name || reminder.group.id;
-      const open = el("a", { class: "button", href: reminder.group.url || "#", target: "_blank", text: "Open the group" });
+      const open = el("a", { class: "button", href: reminder.group.url || "#", target: "_blank", text: t("popup_open_group") });
       open.hidden = !reminder.group.url; // the agent is away: it knows the address
-      const decline = el("button", { type: "button", "data-action": "decline", text: "Don't join" });
+      const decline = el("button", { type: "button", "data-action": "decline", text: t("popup_dont_join") });
       decline.addEventListener("click", async () => {
         await send({ kind: "event", type: "join_declined", event: { id: crypto.randomUUID(),
           ts: new Date().toISOString(), group: reminder.group, reasons: [] } });
         await showReminders();
       });
       return el("li", { "data-group": `${reminder.group.platform}:${reminder.group.id}` },
-        [el("span", { text: `You said you would decide about ${name}.` }), open, decline]);
+        [el("span", { text: t("popup_decide_about", name) }), open, decline]);
     }));
   }
 
@@ -144,8 +147,7 @@
   async function pick(tab) {
     const answer = await chrome.tabs.sendMessage(tab.id, { kind: "pick" }).catch(() => null);
     $("picked").textContent = answer && answer.picking
-      ? "Now click the join button on the page (Escape cancels)."
-      : "Reload the page, then try again.";
+      ? t("popup_pick_now") : t("popup_pick_reload");
   }
 
   $("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
@@ -155,6 +157,7 @@
   }
 
   (async () => {
+    Handful.i18n.apply();
     const tab = await currentTab();
     group = await groupIn(tab);
     let onSite = false;

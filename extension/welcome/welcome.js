@@ -5,6 +5,7 @@
   const { el } = globalThis.Handful.dom;
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
+  const { t } = globalThis.Handful.i18n;
   let recheck = null;
 
   async function checkAgent() {
@@ -12,7 +13,7 @@
     const connected = status && !status.offline;
     const trouble = globalThis.Handful.trouble;
     const why = trouble.explain(status && status.trouble);
-    $("agent-state").textContent = connected ? "Connected: the agent is running and keeps your log." : "Not connected.";
+    $("agent-state").textContent = t(connected ? "welcome_connected" : "welcome_not_connected");
     $("agent-state").className = connected ? "ok" : "over";
     $("agent-state").dataset.reason = connected ? "" : why.reason;
     $("agent-help").hidden = connected;
@@ -30,19 +31,20 @@
     if (!groups) return;
     const names = groups.groups.map((g) => g.group.name || g.key);
     $("known").textContent = names.length
-      ? `Handful knows ${names.length} group${names.length > 1 ? "s" : ""} you are in (your cap: ${groups.cap}).`
-      : "No groups yet.";
+      ? t(`welcome_knows_${new Intl.PluralRules(globalThis.Handful.i18n.language()).select(names.length) === "one" ? "one" : "other"}`,
+        names.length, groups.cap)
+      : t("welcome_no_groups");
     $("known-list").replaceChildren(...names.map((name) => el("li", { text: name })));
   }
 
   async function saveCap() {
     const value = $("cap").valueAsNumber;
     if (!Number.isInteger(value) || value < 1 || value > 100) {
-      $("cap-state").textContent = "The cap is a whole number from 1 to 100.";
+      $("cap-state").textContent = t("welcome_cap_bad");
       return;
     }
     const reply = await send({ kind: "setting", key: "cap", value });
-    $("cap-state").textContent = reply.ok ? `Saved: at most ${reply.settings.cap} groups.` : reply.error;
+    $("cap-state").textContent = reply.ok ? t("welcome_cap_saved", reply.settings.cap) : reply.error;
     await showKnown();
   }
 
@@ -56,6 +58,7 @@
   $("save-cap").addEventListener("click", saveCap);
 
   (async () => {
+    globalThis.Handful.i18n.apply();
     if (await checkAgent()) await showKnown();
     document.body.dataset.ready = "true";
   })();

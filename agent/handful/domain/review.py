@@ -136,33 +136,41 @@ class ReviewPlanner:
             recommendation, reason = "keep", (
                 f"Joined {_plural(member_days or 0, 'day')} ago: give it until {until} to "
                 "show what it is worth.")
+            why: dict[str, Any] = {"code": "keep_new", "days": member_days or 0,
+                                   "until": until.isoformat()}
         elif results == 0 and contributions < self.involvement:
             recommendation = "leave"
             if quiet is not None and quiet >= self.dormant:
                 reason = (f"No post, comment, reaction or result in {_plural(quiet, 'day')}: "
                           "it takes your attention and gives you nothing back.")
+                why = {"code": "leave_dormant", "days": quiet}
             else:
                 reason = (f"Only {taking} and no result in 90 days: leave it, or commit to "
                           "it.")
+                why = {"code": "leave_little", "contributions": contributions}
         elif promise is not None and promise.kept is False:
             recommendation, reason = "deepen", (
                 f"You said you would {_words(promise.missing)} here, and have not yet: do it "
                 "this month.")
+            why = {"code": "deepen_promise", "missing": list(promise.missing)}
         elif results > 0 and contributions < self.involvement:
             recommendation, reason = "deepen", (
                 f"{got} in 90 days with only {taking}: give more to keep them coming.")
+            why = {"code": "deepen_results", "results": results, "contributions": contributions}
         elif results > 0:
             recommendation, reason = "keep", (
                 f"You take part ({taking}) and it gives back ({got}) in 90 days: keep it.")
+            why = {"code": "keep_active", "results": results, "contributions": contributions}
         else:
             recommendation, reason = "keep", (
                 f"You take part ({taking} in 90 days); no result yet: keep going.")
+            why = {"code": "keep_going", "contributions": contributions}
         if gs.unjustified:
             reason = ("You joined it without deciding (Handful saw only the site's own join "
                       "request): say why on its page, or leave it. " + reason)
         return {
             "group": msgspec.to_builtins(gs.group), "key": gs.key, "status": gs.status,
-            "since": since, "recommendation": recommendation, "reason": reason,
+            "since": since, "recommendation": recommendation, "reason": reason, "why": why,
             "unguarded": gs.missed is not None, "unjustified": gs.unjustified,
             "figures": figures, "score": score,
             "contributions_90": contributions, "results_90": results,
@@ -211,6 +219,7 @@ class ReviewPlanner:
                 e["recommendation"] = "leave"
                 e["reason"] = (f"You are {_plural(over, 'group')} over your cap of {cap}, and "
                                f"this is among your least active: {e['reason']}")
+                e["over_cap"] = {"over": over, "cap": cap}
                 leaving += 1
         entries.sort(key=lambda e: (ORDER[e["recommendation"]], e["score"], e["key"]))
         due_at = state.review_due_at(self.now)
