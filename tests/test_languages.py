@@ -177,3 +177,47 @@ def test_the_review_gives_the_agents_advice_in_the_browsers_language(
                 playwright.stop()
     finally:
         site.close()
+
+
+def test_what_the_guard_cannot_see_is_said_in_the_browsers_language(
+        store_with_site: tuple[Home, Path]) -> None:
+    """The popup's warnings come from the agent's figures: in French for a French browser,
+    and in English word for word what the agent says."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from tests.hostkit import Host
+
+    store, tmp_path = store_with_site
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    host = Host(store)
+    try:
+        for reason, n in (("unread", 5), ("no_permission", 1)):
+            for _ in range(n):
+                event = {"id": str(uuid.uuid4()), "ts": now, "platform": "facebook",
+                         "reason": reason, **({"source": "group"} if reason == "unread" else {})}
+                reply = host.ask({"id": 1, "type": "guard_blind", "event": event})
+                assert reply["ok"], reply
+    finally:
+        host.finish()
+    agents = json.loads(store.ok("status", "--json"))["sight"]["problems"]
+    assert len(agents) == 2, agents
+    site = FixtureSite(tmp_path)
+    try:
+        for n, language in enumerate(("en", "fr")):
+            playwright, context = launch(store, tmp_path / f"profile-{n}", site,
+                                         args=[f"--lang={language}"])
+            try:
+                popup = Browser(store, context, site).extension_page("popup/popup.html")
+                popup.wait_for_selector("body[data-ready]")
+                shown = popup.inner_text("#sight")
+                if language == "en":
+                    assert shown == " ".join(agents), (shown, agents)
+                else:
+                    assert "Handful n'a pas pu lire 5 pages de groupe Facebook" in shown, shown
+                    assert "son accès au site lui a été retiré" in shown, shown
+            finally:
+                context.close()
+                playwright.stop()
+    finally:
+        site.close()

@@ -33,6 +33,21 @@
     return { ...found, name: here && here.id === found.id ? here.name : null };
   }
 
+  // What the guard cannot see, in the browser's language, from the agent's figures (its own
+  // English sentences when it gave no figures).
+  function sightProblems(sight) {
+    if (!sight) return [];
+    if (sight.days == null) return sight.problems || [];
+    const problems = [];
+    for (const [platform, site] of [["linkedin", "LinkedIn"], ["facebook", "Facebook"]]) {
+      const seen = sight[platform];
+      if (!seen) continue;
+      if (seen.blind) problems.push(t("sight_blind", seen.unread_7d, site, sight.days));
+      if (seen.access === false) problems.push(t("sight_access", site));
+    }
+    return problems;
+  }
+
   function showStatus(status) {
     $("offline").hidden = !status.offline;
     if (status.offline) Handful.trouble.show($("offline"), status.trouble, t("popup_kept_meanwhile"));
@@ -58,7 +73,7 @@
       $("paused").textContent = t("popup_paused", new Date(status.guard.paused_until).toLocaleTimeString(Handful.i18n.language(), { hour: "2-digit", minute: "2-digit" }));
     }
     // The guard's sight: pages it could not read, a site it may no longer reach.
-    const problems = (status.sight && status.sight.problems) || [];
+    const problems = sightProblems(status.sight);
     $("sight").hidden = problems.length === 0;
     $("sight").textContent = problems.join(" ");
     // Joins the guard did not see, not answered yet: each opens its group's page, which asks.

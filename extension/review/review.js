@@ -38,6 +38,21 @@
     return over + (view.unjustified ? t("advice_unjustified") : "") + text();
   }
 
+  // The year's two suggestions, in the browser's language, from its figures (the agent's
+  // `suggestions` say the same in English): leave the groups with no result; go deeper in
+  // the one with the most.
+  function yearSuggestions(year) {
+    const rows = year.groups || [];
+    const said = [];
+    const idle = rows.filter((r) => r.results === 0).map((r) => r.name || r.key);
+    if (idle.length) said.push(t("year_leave", idle.join(", ")));
+    if (rows.length && year.results) {
+      const best = rows[0];
+      said.push(t("year_deeper", best.name || best.key, Math.round((100 * best.results) / year.results)));
+    }
+    return said;
+  }
+
   function decide(view, row, decision, note) {
     const event = { id: crypto.randomUUID(), ts: new Date().toISOString(), group: view.group, decision };
     if (note) event.note = note;
@@ -114,7 +129,7 @@
     if (plan.year) {
       $("year").hidden = false;
       $("year-title").textContent = t("review_year", plan.year.from, plan.year.to, plan.year.results);
-      $("year-suggestions").replaceChildren(...plan.year.suggestions.map((text) => el("li", { text })));
+      $("year-suggestions").replaceChildren(...yearSuggestions(plan.year).map((text) => el("li", { text })));
     }
     $("groups").replaceChildren(...plan.groups.map(row));
     if (plan.groups.length === 0) $("groups").append(el("li", { text: t("review_no_groups") }));

@@ -138,7 +138,7 @@ def sight_view(state: State, now: datetime) -> dict[str, Any]:
             problems.append(
                 f"Handful's extension may not read {name} pages (its access to the site was "
                 f"taken away): allow it again in the browser's add-on settings.")
-    return {**sites, "problems": problems}
+    return {**sites, "days": SIGHT_DAYS, "problems": problems}
 
 
 def guard_view(state: State, now: datetime, device: str | None = None) -> dict[str, Any]:
