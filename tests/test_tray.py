@@ -109,8 +109,11 @@ def test_the_icon_docks_in_a_real_tray(store: Home, screen: str, tmp_path: Path)
         while True:
             tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
                                   text=True, check=False).stdout
-            docked = [line for line in tree.splitlines() if '"Handful"' in line]
-            if docked and "+600+0" in tree:  # inside trayer's panel, top right
+            # docked: Handful's window inside trayer's panel (top right, x >= 600), not the
+            # 1x1 window off screen pystray keeps while no tray has taken it
+            docked = [line for line in tree.splitlines() if '"Handful"' in line
+                      and int(line.rsplit("+", 2)[-2]) >= 600]
+            if docked and "+600+0" in tree:
                 break
             assert time.monotonic() < deadline, tree
             time.sleep(0.2)
@@ -134,6 +137,45 @@ def test_the_icon_docks_in_a_real_tray(store: Home, screen: str, tmp_path: Path)
         _, err = agent.communicate(timeout=30)
     assert agent.returncode == 0, err
     assert b"no tray here" not in err
+
+
+def test_a_tray_that_starts_after_the_agent_gets_the_icon(store: Home) -> None:
+    """At login the panel may come up after the agent: the icon docks once it is there."""
+    display = f":{_free_display()}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**store.env, "DISPLAY": display, "PYSTRAY_BACKEND": "xorg"}
+    tray = agent = None
+
+    def handful_window() -> list[str]:
+        tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
+                              text=True, check=False).stdout
+        return [line for line in tree.splitlines() if '"Handful"' in line]
+
+    try:
+        deadline = time.monotonic() + 20
+        while subprocess.run(["xwininfo", "-root"], env=env, capture_output=True,
+                             check=False).returncode:
+            assert time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.1)
+        agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, cwd=store.root.parent)
+        while not handful_window():  # the icon's window, with no tray to take it yet
+            assert time.monotonic() < deadline, "no icon window"
+            time.sleep(0.2)
+        assert int(handful_window()[0].rsplit("+", 2)[-2]) < 600  # not docked
+        tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
+                                 "pixel", "--width", "200", "--height", "32"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15  # (the icon is offered again every 2 s at first)
+        while not any(int(line.rsplit("+", 2)[-2]) >= 600 for line in handful_window()):
+            assert time.monotonic() < deadline, handful_window()
+            time.sleep(0.2)
+    finally:
+        for proc in (agent, tray, xvfb):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(30)
 
 
 def test_without_a_display_the_agent_runs_and_says_so_once(store: Home) -> None:

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,12 @@ from handful.tray.icon import draw
 
 log = logging.getLogger("handful.agent")
 REFRESH_S = 60
+# pystray asks a system tray to dock the icon each time its picture is set, and gives up
+# quietly when no tray is there yet (a panel that starts after the agent, at login): for
+# the first minute the picture is set every DOCK_RETRY_S, so such a tray gets the icon
+# within seconds instead of at the next minute's refresh.
+DOCK_RETRY_S = 2.0
+DOCK_RETRY_FOR_S = 60.0
 
 
 def available() -> str | None:
@@ -69,10 +76,16 @@ class Tray:
         )
         self.icon = pystray.Icon("Handful", draw(None, None), "Handful", menu)
         # Its own daemon thread (pystray's X11 loop runs off the main thread): the agent's
-        # exit is never held up by the tray.
-        threading.Thread(target=self.icon.run, name="tray", daemon=True).start()
-        threading.Thread(target=self._refresher, name="tray-refresh", daemon=True).start()
+        # exit is never held up by the tray. The refresher starts once pystray's loop is
+        # ready (its `setup`, in a thread of its own): a picture set before the icon's window
+        # exists can be lost, leaving the docked icon unpainted until the next refresh.
+        threading.Thread(target=self.icon.run, kwargs={"setup": self._ready}, name="tray",
+                         daemon=True).start()
         return True
+
+    def _ready(self, icon: Any) -> None:
+        icon.visible = True
+        self._refresher()
 
     def _safe(self, text: Callable[[], str], fallback: str = "Handful") -> str:
         try:
@@ -92,9 +105,11 @@ class Tray:
         self.icon.update_menu()
 
     def _refresher(self) -> None:
+        started = time.monotonic()
         while True:  # the count and the "review due" dot, now and every minute
             self.refresh()
-            if self._stop.wait(REFRESH_S):
+            settling = time.monotonic() - started < DOCK_RETRY_FOR_S
+            if self._stop.wait(DOCK_RETRY_S if settling else REFRESH_S):
                 return
 
     def stop(self) -> None:
