@@ -30,6 +30,8 @@ VALID: dict[str, dict[str, Any]] = {
     "settings_changed": {"key": "review.interval_days", "value": 14},
     "join_unguarded": {"platform": "facebook", "source": "search", "label": "Join group"},
     "guard_blind": {"platform": "linkedin", "source": "group", "reason": "unread"},
+    "import_committed": {"committed": "fbi-0123456789abcdef", "events": 3,
+                         "origin": "facebook_export"},
     "group_alias": {"group": GROUP, "alias": {"platform": "facebook", "id": "4455667788"}},
     "list_read": {"platform": "facebook", "total": 3, "listed": 3,
                   "absent": [{"platform": "facebook", "id": "gone.group", "name": "Gone"}]},

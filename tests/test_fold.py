@@ -85,6 +85,14 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
             fields["click"] = "some-click"
     elif kind == "membership_imported" and draw(st.booleans()):
         fields["since"] = at(draw(st.integers(0, 100)))
+    elif kind == "import_committed":
+        del fields["group"]
+        fields.update(committed=draw(st.sampled_from(["batch-1", "batch-2"])), events=1,
+                      adopts=draw(st.sampled_from([[], ["batch-3"]])), origin="facebook_export")
+    if kind in ("joined", "left", "engagement", "membership_imported", "group_seen") and \
+            draw(st.booleans()):  # read from an export: counted once its batch is committed
+        fields.update(origin="facebook_export",
+                      batch=draw(st.sampled_from(["batch-1", "batch-2", "batch-3"])))
     return fields
 
 

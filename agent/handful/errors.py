@@ -63,3 +63,11 @@ class StorageFailure(HandfulError):
 
     exit_code = 6
     reason = "storage"
+
+
+class ArchiveRefused(HandfulError):
+    """A data export that cannot be imported as it is (wrong kind, damaged, hostile, over a
+    limit): nothing was written."""
+
+    exit_code = 8
+    reason = "archive"

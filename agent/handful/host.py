@@ -70,6 +70,11 @@ class Relay:
             body = self._read(length)
             if len(body) < length:
                 return _fail("the browser closed the port in the middle of a frame")
+            if _request_type(body) in LOCAL_ONLY:
+                self._reply(_error(_request_id(body), "forbidden", "this message comes only "
+                                   "from the command line (`handful import`), never from the "
+                                   "browser"))
+                continue
             self._reply(self._relay(body))
 
     def _read(self, n: int) -> bytes:
@@ -115,6 +120,18 @@ class Relay:
                                                           "accepts")
         self.stdout.write(LENGTH.pack(len(data)) + data)
         self.stdout.flush()
+
+
+# What only the command line may ask (the agent reads a file for it): never relayed.
+LOCAL_ONLY = frozenset({"import", "import_status"})
+
+
+def _request_type(body: bytes) -> object:
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return doc.get("type") if isinstance(doc, dict) else None
 
 
 def _request_id(body: bytes) -> object:

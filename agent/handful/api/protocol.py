@@ -7,7 +7,7 @@ agent (which answers) and, for its size limits, by the native host (which relays
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -149,6 +149,31 @@ class Sealed(Struct, forbid_unknown_fields=True):
     type: str = "sealed"
 
 
+MAX_IMPORT_PATHS = 64
+# Messages only the command line may send: the native host refuses them (host.LOCAL_ONLY),
+# and a sealed message never holds one (the browser never asks the agent to read a file).
+LOCAL_ONLY = frozenset({"import", "import_status"})
+
+
+class Import(Struct, forbid_unknown_fields=True):
+    """`handful import`: the agent reads the export at `paths` (absolute) itself."""
+
+    platform: Literal["facebook", "linkedin"]
+    paths: Annotated[list[Annotated[str, Meta(min_length=1, max_length=4096)]],
+                     Meta(min_length=1, max_length=MAX_IMPORT_PATHS)]
+    dry_run: bool = False
+    matches: Annotated[dict[Annotated[str, Meta(max_length=500)],
+                            Annotated[str, Meta(max_length=210)]], Meta(max_length=100)] = {}
+    id: RequestId = None
+    type: str = "import"
+
+
+class ImportStatus(Struct, forbid_unknown_fields=True):
+    job: Token
+    id: RequestId = None
+    type: str = "import_status"
+
+
 class Ping(Struct, forbid_unknown_fields=True):
     id: RequestId = None
     type: str = "ping"
@@ -158,6 +183,7 @@ TYPES: dict[str, type[Any]] = {
     "status": Status, "memberships_imported": ImportMemberships, "groups": Groups,
     "group": GroupQuery, "settings_get": SettingsGet, "settings_set": SettingsSet,
     "ping": Ping, "review": Review, "sealed": Sealed, "export": Export, "verify": Verify,
+    "import": Import, "import_status": ImportStatus,
     **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
 }
 _head = msgspec.json.Decoder(_Head)

@@ -18,13 +18,17 @@ import msgspec
 
 from handful import clock
 from handful.api.exports import Exports
+from handful.api.import_jobs import ImportJobs
 from handful.api.protocol import (
+    LOCAL_ONLY,
     MEMBERS_LISTED,
     PAGE_BYTES,
     Export,
     GroupQuery,
     Groups,
+    Import,
     ImportMemberships,
+    ImportStatus,
     Ping,
     ProtocolError,
     RecordEvent,
@@ -42,6 +46,7 @@ from handful.domain.review import plan_review
 from handful.domain.settings import SETTINGS, check_setting
 from handful.domain.views import group_view, listed_groups, status_view
 from handful.errors import IntegrityError, InvalidEvent
+from handful.imports.plan import name_only_alias
 from handful.ledger import Ledger
 
 READS = (Groups, Review, GroupQuery, SettingsGet, Ping, Status)
@@ -87,8 +92,10 @@ class AgentService:
         self._planned: tuple[Any, dict[str, Any]] | None = None
         self._sealing: dict[str, str] | None = None
         self.exports = Exports(ledger.events)
+        self.imports = ImportJobs(ledger)
 
     async def close(self) -> None:
+        await self.imports.close()
         await self.ledger.close_async()
 
     @staticmethod
@@ -132,11 +139,19 @@ class AgentService:
             inner = parse(self._unseal(body))
             if isinstance(inner.body, Sealed):
                 raise ProtocolError("invalid", "a sealed message holds a plain one")
+            if inner.type in LOCAL_ONLY:
+                raise ProtocolError("forbidden", f"`{inner.type}` comes only from the command "
+                                                 "line, never from the browser")
             return await self.handle(inner)
         if isinstance(body, Export):
             return await self.exports.page(body.after, body.limit)
         if isinstance(body, Verify):
             return await asyncio.to_thread(self._verify)
+        if isinstance(body, Import):
+            return self.imports.start(body.platform, body.paths, dry_run=body.dry_run,
+                                      matches=body.matches)
+        if isinstance(body, ImportStatus):
+            return self.imports.status(body.job)
         if isinstance(body, SettingsSet):
             value = check_setting(body.key, body.value)
             event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
@@ -214,6 +229,9 @@ class AgentService:
             raise ProtocolError("invalid", "the event's `type` differs from the message's")
         if "device" in fields:
             raise ProtocolError("invalid", "`device` is the agent's to set")
+        if "origin" in fields or "batch" in fields:
+            raise ProtocolError("invalid", "`origin` and `batch` are an import's to set "
+                                           "(`handful import`)")
         raw = {"ts": clock.now_iso(), **fields, "type": type_name, "device": self.ledger.device}
         return ev.parse_event(raw)
 
@@ -227,10 +245,20 @@ class AgentService:
         event = self._event(type_name, fields)
         stored = await self._append(event)
         reply: dict[str, Any] = {"stored": stored, "event": ev.to_dict(event)}
+        if isinstance(event, ev.GroupSeen | ev.Joined | ev.JoinRequested | ev.JoinIntercepted):
+            await self._tie_name_only(event)
         if isinstance(event, ev.ListRead):
             left = [await self._append(gone) for gone in self._gone(event)]
             reply["left"] = sum(left)
         return reply
+
+    async def _tie_name_only(self, event: ev.Event) -> None:
+        """A page showed a group Handful knew only by its name, from an export: tie the
+        name-only id to the page's (docs/import.md, "Groups")."""
+        with self.ledger.reading() as state:
+            alias = name_only_alias(event.group, state)  # type: ignore[union-attr]
+        if alias is not None:
+            await self._append(self._event("group_alias", {**alias, "ts": event.ts}))
 
     def _gone(self, read: ev.ListRead) -> list[ev.Event]:
         """The memberships a complete list read did not list, which an earlier complete read

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  HANDFUL_PASSPHRASE  protect the store with a passphrase (no OS keyring)\n"
                "  HANDFUL_NOW         an ISO-8601 instant taken as now (tests, demos)\n\n"
                "exit status: 0 ok, 1 error, 2 usage, 3 integrity problem, 4 key unavailable,\n"
-               "  5 store busy, 6 storage failure, 7 agent unavailable\n\n"
+               "  5 store busy, 6 storage failure, 7 agent unavailable, 8 export refused\n\n"
                "docs: docs/cli.md, docs/format.md")
     parser.add_argument("--version", action="version", version=f"handful {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -108,11 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", nargs="?", help="one of: " + ", ".join(SETTINGS))
     p.add_argument("value", nargs="?")
 
+    from handful.cli.imports import add_command as add_import
     from handful.cli.pauses import add_commands as add_pauses
     from handful.cli.review import add_command as add_review
     from handful.cli.setup import add_commands
 
     add_review(command)
+    add_import(command)
     add_pauses(command)
     add_commands(command)
     return parser
@@ -431,6 +433,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             _write_export(events, args.format, sys.stdout.buffer)
             sys.stdout.flush()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from handful.cli import imports
+
+    summary = imports.run(args, _paths())
+    imports.show(summary, as_json=args.json)
     return 0
 
 

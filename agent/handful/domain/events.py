@@ -65,19 +65,31 @@ class Group(Struct, frozen=True, gc=False):
         return f"{self.platform}:{self.id}"
 
 
+Origin = Literal["facebook_export", "linkedin_export"]
+
+
 class _Event(Struct, frozen=True, kw_only=True, gc=False,
              tag_field="type", omit_defaults=True):
     id: Token
     ts: Timestamp
     device: Token
+    # An event read from a platform's data export: where from (its `ts` is the archive's own
+    # time), and the import's batch: the fold counts it once that batch's `import_committed`
+    # is in the log, never before (docs/format.md, "Imports").
+    origin: Origin | None = None
+    batch: Token | None = None
 
 
 class _GroupEvent(_Event, frozen=True, kw_only=True):
     group: Group
 
 
+MAX_BADGES = 20
+
+
 class GroupSeen(_GroupEvent, frozen=True, kw_only=True, tag="group_seen"):
     page: SmallText | None = None
+    badges: Annotated[list[SmallText], Meta(max_length=MAX_BADGES)] = []  # from an export
 
 
 class JoinIntercepted(_GroupEvent, frozen=True, kw_only=True, tag="join_intercepted"):
@@ -136,6 +148,7 @@ class Engagement(_GroupEvent, frozen=True, kw_only=True, tag="engagement"):
 class MembershipImported(_GroupEvent, frozen=True, kw_only=True, tag="membership_imported"):
     source: SmallText | None = None
     since: Timestamp | None = None
+    role: Literal["member", "admin"] | None = None  # an export's "groups you run": admin
 
 
 class ReviewDecision(_GroupEvent, frozen=True, kw_only=True, tag="review_decision"):
@@ -184,6 +197,19 @@ class ListRead(_Event, frozen=True, kw_only=True, tag="list_read"):
     absent: Annotated[list[Group], Meta(max_length=MAX_ABSENT)] = []
 
 
+MAX_ADOPTED = 16
+
+
+class ImportCommitted(_Event, frozen=True, kw_only=True, tag="import_committed"):
+    """The commit marker of an import: every event of `batch` (and of the unfinished
+    batches it `adopts`, an interrupted import of the same archive) counts from now on.
+    `events`: how many the batch holds. Written after the batch is durable."""
+
+    committed: Token
+    events: Annotated[int, Meta(ge=0, le=10_000_000)]
+    adopts: Annotated[list[Token], Meta(max_length=MAX_ADOPTED)] = []
+
+
 class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed"):
     key: SettingKey
     value: int | float | bool | str
@@ -192,13 +218,14 @@ class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed")
 Event = (
     GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
     | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
-    | SettingsChanged | JoinUnguarded | GuardBlind | GroupAlias | ListRead
+    | SettingsChanged | JoinUnguarded | GuardBlind | GroupAlias | ListRead | ImportCommitted
 )
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
                 JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
-                SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias, ListRead)
+                SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias, ListRead,
+                ImportCommitted)
 }
 
 
@@ -279,6 +306,11 @@ def _check(event: Any) -> Event:
             not event.unguarded or not TOKEN_PATTERN.match(event.click)):
         raise _refuse(event.click, "$.click", "the id of a `join_unguarded` event of an "
                       "unguarded join")
+    if isinstance(event, ImportCommitted) and event.batch is not None:
+        raise InvalidEvent("event refused: a commit marker belongs to no batch - at `$.batch`")
+    if event.batch is not None and event.origin is None:
+        raise InvalidEvent("event refused: only an event read from an export belongs to an "
+                           "import's batch - at `$.batch`")
     updates: dict[str, Any] = {"ts": _in_range(canonical_ts(event.ts), "$.ts")}
     if isinstance(event, Engagement) and event.amount is not None and \
             event.kind not in AMOUNT_KINDS:

@@ -8,10 +8,11 @@ from typing import Any
 import msgspec
 
 from handful.domain.events import JoinJustified
-from handful.domain.state import GroupState, Scoreboard, State
+from handful.domain.state import GroupState, Pending, Scoreboard, State
 
-VERSION = 6  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
-#             5: only business counts its amount as won; 6: pledges, when each kind last given
+VERSION = 7  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
+#             5: only business counts its amount as won; 6: pledges, when each kind last given;
+#             7: imports (batches committed and pending, an export's membership events)
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -27,6 +28,10 @@ def _register(value: Any) -> tuple[tuple[str, str, str], Any] | None:
 
 
 def dump(state: State) -> bytes:
+    return _encode(_doc(state))
+
+
+def _doc(state: State) -> dict[str, Any]:
     groups = []
     for g in state.groups.values():
         commitment = None
@@ -38,7 +43,7 @@ def dump(state: State) -> bytes:
             g.intercepted, g.last_seen, g.days, g.missed, g.pledge, g.gave,
         ])
     score = state.score
-    return _encode({
+    return {
         "version": VERSION,
         "groups": groups,
         "settings": state.settings,
@@ -51,46 +56,57 @@ def dump(state: State) -> bytes:
         "links": sorted(state.links),
         "list_reads": {platform: [[ts, ident, sorted(keys)] for ts, ident, keys in reads]
                        for platform, reads in state.list_reads.items()},
-    })
+        "committed": sorted(state.committed),
+        "pending": {name: [sorted(held.ids), _doc(held.state)]
+                    for name, held in state.pending.items()},
+        "imported": state.imported,
+    }
 
 
 def load(data: bytes) -> State:
     """The state a checkpoint holds; ValueError if it is not one this version wrote."""
     try:
-        doc = _decode(data)
-        if doc["version"] != VERSION:
-            raise ValueError(f"checkpoint version {doc['version']}")
-        state = State(events=int(doc["events"]), beyond=int(doc["beyond"]),
-                      first_ts=doc["first_ts"],
-                      last_review=doc["last_review"], last_snooze=doc["last_snooze"])
-        for (key, platform, ident, name, url, membership, decision, commitment, review,
-             evidence, left_at, declined_at, intercepted, last_seen, days, missed, pledge,
-             gave) in doc["groups"]:
-            state.groups[key] = GroupState(
-                key, platform, ident, _register(name), _register(url), _register(membership),
-                _register(decision),
-                None if commitment is None else (_order(commitment[0]),
-                                                 _justified.decode(commitment[1])),
-                _register(review), dict(evidence), [(ts, note) for ts, note in left_at],
-                [(ts, tuple(reasons)) for ts, reasons in declined_at], int(intercepted),
-                str(last_seen), {int(day): [float(v) for v in counts]
-                                 for day, counts in days.items()})
-            state.groups[key].missed = None if missed is None else _order(missed)
-            state.groups[key].pledge = _register(pledge)
-            state.groups[key].gave = {str(k): str(v) for k, v in gave.items()}
-        for key, value in doc["settings"].items():
-            state.settings[key] = (_order(value[0]), int(value[1]))
-        i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11
-        state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks), more[0] if more else 0)
-        for platform, days in doc.get("unread", {}).items():  # the guard's sight: issue 11
-            state.unread[platform] = {int(day): int(n) for day, n in days.items()}
-        for platform, value in doc.get("access", {}).items():
-            state.access[platform] = (_order(value[0]), bool(value[1]))
-        state.links = {(str(a), str(b)) for a, b in doc["links"]}
-        state.list_reads = {platform: [(str(ts), str(ident), frozenset(map(str, keys)))
-                                       for ts, ident, keys in reads]
-                            for platform, reads in doc["list_reads"].items()}
-        state.relink()  # the groups are already under their keys: only the map
-        return state
+        return _state(_decode(data))
     except (KeyError, TypeError, ValueError, msgspec.DecodeError) as error:
         raise ValueError(f"not a checkpoint this version reads ({error})") from None
+
+
+def _state(doc: dict[str, Any]) -> State:
+    if doc["version"] != VERSION:
+        raise ValueError(f"checkpoint version {doc['version']}")
+    state = State(events=int(doc["events"]), beyond=int(doc["beyond"]),
+                  first_ts=doc["first_ts"],
+                  last_review=doc["last_review"], last_snooze=doc["last_snooze"])
+    for (key, platform, ident, name, url, membership, decision, commitment, review,
+         evidence, left_at, declined_at, intercepted, last_seen, days, missed, pledge,
+         gave) in doc["groups"]:
+        state.groups[key] = GroupState(
+            key, platform, ident, _register(name), _register(url), _register(membership),
+            _register(decision),
+            None if commitment is None else (_order(commitment[0]),
+                                             _justified.decode(commitment[1])),
+            _register(review), dict(evidence), [(ts, note) for ts, note in left_at],
+            [(ts, tuple(reasons)) for ts, reasons in declined_at], int(intercepted),
+            str(last_seen), {int(day): [float(v) for v in counts]
+                             for day, counts in days.items()})
+        state.groups[key].missed = None if missed is None else _order(missed)
+        state.groups[key].pledge = _register(pledge)
+        state.groups[key].gave = {str(k): str(v) for k, v in gave.items()}
+    for key, value in doc["settings"].items():
+        state.settings[key] = (_order(value[0]), int(value[1]))
+    i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11
+    state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks), more[0] if more else 0)
+    for platform, days in doc.get("unread", {}).items():  # the guard's sight: issue 11
+        state.unread[platform] = {int(day): int(n) for day, n in days.items()}
+    for platform, value in doc.get("access", {}).items():
+        state.access[platform] = (_order(value[0]), bool(value[1]))
+    state.links = {(str(a), str(b)) for a, b in doc["links"]}
+    state.list_reads = {platform: [(str(ts), str(ident), frozenset(map(str, keys)))
+                                   for ts, ident, keys in reads]
+                        for platform, reads in doc["list_reads"].items()}
+    state.committed = set(map(str, doc["committed"]))
+    state.pending = {str(name): Pending(_state(inner), set(map(str, ids)))
+                     for name, (ids, inner) in doc["pending"].items()}
+    state.imported = {str(k): str(v) for k, v in doc["imported"].items()}
+    state.relink()  # the groups are already under their keys: only the map
+    return state

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from handful.domain.events import (
     CEILING,
     Engagement,
@@ -22,6 +24,7 @@ from handful.domain.events import (
     GroupAlias,
     GroupSeen,
     GuardBlind,
+    ImportCommitted,
     JoinDeclined,
     JoinDeferred,
     Joined,
@@ -264,6 +267,12 @@ class State:
     # The latest complete reads of each platform's list of groups: (ts, event id, the keys
     # of memberships it did not list), newest last, at most LIST_READS kept.
     list_reads: dict[str, list[ListReadSeen]] = field(default_factory=dict)
+    # Imports: the batches committed, and those not (yet): their events folded apart, not
+    # counted; an export's membership events by id -> the group they were stored under
+    # (how a group renamed between two exports is told to be the same one).
+    committed: set[str] = field(default_factory=set)
+    pending: dict[str, Pending] = field(default_factory=dict)
+    imported: dict[str, str] = field(default_factory=dict)
 
     # -- aliases ----------------------------------------------------------------------------
 
@@ -311,6 +320,14 @@ class State:
     # -- the fold -------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
+        batch = event.batch
+        if batch is not None and batch not in self.committed:
+            held = self.pending.get(batch)
+            if held is None:
+                held = self.pending[batch] = Pending(State())
+            held.ids.add(event.id)
+            held.state.apply(msgspec.structs.replace(event, batch=None))
+            return
         ts = event.ts
         if ts >= CEILING:  # (a buggy clock, a forged log): the same on every device
             self.beyond += 1
@@ -325,6 +342,13 @@ class State:
             return
         if isinstance(event, JoinUnguarded):
             self.score.unguarded += 1
+            return
+        if isinstance(event, ImportCommitted):
+            for done in (event.committed, *event.adopts):
+                self.committed.add(done)
+                held = self.pending.pop(done, None)
+                if held is not None:
+                    self.merge(held.state)
             return
         if isinstance(event, ListRead):
             if event.listed < event.total:
@@ -401,12 +425,15 @@ class State:
             self.score.justified += 1
         elif isinstance(event, Joined | MembershipImported):
             gs.membership = _later(gs.membership, (order, "member"))
+            if event.origin is not None:
+                self.imported[event.id] = event.group.key  # (its own id: any order agrees)
             began = event.since if isinstance(event, MembershipImported) and event.since else ts
             began_day = began[:10]
             if began_day not in gs.member_evidence or began < gs.member_evidence[began_day]:
                 gs.member_evidence[began_day] = began
             if isinstance(event, Joined):
-                self.score.joined += 1
+                if event.origin is None:  # (a join from years before Handful: no score)
+                    self.score.joined += 1
                 self._missed(event, gs, order)
         elif isinstance(event, JoinRequested):
             gs.membership = _later(gs.membership, (order, "requested"))
@@ -414,7 +441,10 @@ class State:
         elif isinstance(event, Left):
             gs.membership = _later(gs.membership, (order, "left"))
             insort(gs.left_at, (ts, event.note), key=_left_key)
-            self.score.left += 1
+            if event.origin is None:
+                self.score.left += 1
+            else:
+                self.imported[event.id] = event.group.key  # (its own id: any order agrees)
         elif isinstance(event, ReviewDecision):
             gs.review = _later(gs.review, (order, event.decision))
             if event.decision == "deepen":
@@ -467,6 +497,21 @@ class State:
         if other.links or self.canon:
             self.links |= other.links
             self.relink()
+        self.imported.update(other.imported)
+        if other.committed or other.pending:
+            self.committed |= other.committed
+            for batch, held in other.pending.items():
+                if batch in self.committed:
+                    self.merge(held.state)
+                    continue
+                kept = self.pending.get(batch)
+                if kept is None:
+                    self.pending[batch] = held
+                else:
+                    kept.state.merge(held.state)
+                    kept.ids |= held.ids
+            for batch in [b for b in self.pending if b in self.committed]:
+                self.merge(self.pending.pop(batch).state)
 
     # -- questions asked of the state -------------------------------------------------------
 
@@ -492,6 +537,15 @@ class State:
             due = max(due, _instant(self.last_snooze)
                       + timedelta(days=self.setting("review.snooze_days")))
         return due
+
+
+@dataclass
+class Pending:
+    """The events of an import whose commit marker is not (yet) in the log: folded apart,
+    counted only once it is."""
+
+    state: State
+    ids: set[str] = field(default_factory=set)
 
 
 ListReadSeen = tuple[str, str, frozenset[str]]
