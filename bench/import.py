@@ -19,21 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from cli_reads import MEASURE  # the command in a fresh process: its wall time and VmHWM
 from common import PASSPHRASE, ROOT, cpu_reference, emit
 
 sys.path.insert(0, str(ROOT))
 from tests.support.exports import FacebookExport, Membership, write_zip
 
-MEASURE = r"""
-import io, json, sys, time
-t0 = time.perf_counter()
-from handful.cli.main import main
-sys.stdout = io.TextIOWrapper(open("/dev/null", "wb"))
-code = main(sys.argv[1:])
-sys.stdout.flush()
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-sys.__stdout__.write(json.dumps({"code": code, "wall_s": time.perf_counter() - t0, "rss_kb": hwm}))
-"""
 T0 = 1_400_000_000
 
 
