@@ -109,6 +109,12 @@ def _check_history(home: Home) -> None:
     status = json.loads(home.ok("status", "--json"))
     assert status["members"] == 3
     assert status["scoreboard"]["joined"] == 0  # years before Handful are not its score
+    # what the export brought (the popup and the review say it): its 14 entries, the 4
+    # groups its memberships name, 3 of them still yours; no suggestion to import any more
+    [done] = status["imports"]["done"]
+    assert (done["platform"], done["events"], done["groups"], done["member_of"]) == (
+        "facebook", 14, 4, 3)
+    assert status["imports"]["suggest"] is False
 
 
 @pytest.mark.parametrize(("language", "layout"), [
@@ -274,7 +280,9 @@ def test_kill_9_in_the_middle_of_the_batch_leaves_nothing_folded(store: Home,
     written = [e for e in _events(store) if e.get("origin")]
     assert len(written) == 500 and all(e["batch"] for e in written)  # on disk, uncommitted
     assert _groups(store) == {}  # and nothing of it folded
-    assert json.loads(store.ok("status", "--json"))["members"] == 0
+    status = json.loads(store.ok("status", "--json"))
+    assert status["members"] == 0
+    assert status["imports"] == {"done": [], "suggest": True}  # no import said to be done
     summary = _imported(store, archive)  # run again: the rest, then the marker
     assert summary["committed"] is True and summary["already"] == 500
     assert len([e for e in _events(store) if e.get("origin")]) == total + 1  # + the marker

@@ -153,6 +153,7 @@ def test_the_first_run_page_connects_sets_the_cap_and_reads_the_group_lists(
     welcome.wait_for_selector("body[data-ready]")
     assert welcome.inner_text("#agent-state").startswith("Connected")
     assert welcome.inner_text("#known") == "No groups yet."
+    assert welcome.locator("#import-hint").is_visible()  # few groups: the export has them
     welcome.fill("#cap", "0")
     welcome.click("#save-cap")
     assert welcome.inner_text("#cap-state") == "The cap is a whole number from 1 to 100."
@@ -168,6 +169,7 @@ def test_the_first_run_page_connects_sets_the_cap_and_reads_the_group_lists(
     welcome.wait_for_selector("#known:has-text('Handful knows 5 groups you are in (your cap: 3).')",
                               timeout=30_000)
     assert "Data Folk" in welcome.inner_text("#known-list")
+    assert not welcome.locator("#import-hint").is_visible()  # five known: enough
 
 
 def _epoch(ts: str) -> float:

@@ -6,10 +6,13 @@ member" state records `left`; the review is then not due."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.browser import DIALOG, Browser, open_dialog
+from tests.support.exports import FacebookExport, Membership, write_zip
 from tests.test_guard_browser import screenshot
 from tests.test_popup_browser import popup_for
 
@@ -202,3 +205,58 @@ def test_the_commitment_given_with_deepen_shows_in_the_popup_and_the_review(
     [shown] = json.loads(home.ok("groups", "--all", "--json"))["groups"]
     assert shown["pledge"]["note"] == "Answer one question a week"
     assert shown["pledge"]["kept"] is True
+
+
+def test_few_groups_suggest_the_import_and_what_it_brought_shows_in_the_popup_and_review(
+        browser: Browser, tmp_path: Path) -> None:
+    """A user with one group known: the welcome page and the review suggest importing
+    Facebook's export; once imported, the popup, the review and the welcome page say what it
+    brought, the review lists its groups with their posts, and nothing suggests it again."""
+    home = browser.home
+    home.ok("groups", "add", "linkedin:12345", "--name", "Data Folk", "--url", GROUP_URL,
+            extra=days_ago(70))
+    welcome = browser.extension_page("welcome/welcome.html")
+    welcome.wait_for_selector("body[data-ready]")
+    assert welcome.locator("#import-hint").is_visible()
+    assert "handful import facebook PATH" in welcome.locator("#import-hint code").inner_text()
+    assert welcome.locator("#imported p").count() == 0
+    review = review_from_popup(browser)
+    assert review.locator("#import-hint").is_visible()
+    assert review.locator("#imported p").count() == 0
+
+    day = 86400
+    now = int(time.time())
+    export = FacebookExport(
+        memberships=[Membership("Indie Makers", now - 900 * day),
+                     Membership("Café Rust Paris", now - 800 * day, now - 400 * day),
+                     Membership("Ærø Løbere", now - 300 * day)],
+        posts=[("Indie Makers", now - 40 * day), ("Indie Makers", now - 10 * day)],
+        comments=[("Ærø Løbere", now - 5 * day)])
+    archive = write_zip(tmp_path / "facebook-zoe-2026.zip", export.files())
+    assert json.loads(home.ok("import", "facebook", str(archive), "--json",
+                              timeout=60))["committed"] is True
+    [done] = json.loads(home.ok("status", "--json"))["imports"]["done"]
+    # 3 joins, 1 leave, 2 posts, 1 comment; the 3 groups, 2 of them still yours
+    assert {k: done[k] for k in ("platform", "events", "groups", "member_of")} == {
+        "platform": "facebook", "events": 7, "groups": 3, "member_of": 2}
+    said = (f"From your Facebook export, imported {done['at'][:10]}: 3 groups (still a member "
+            "of 2) and 7 entries: joins, leaves, posts, comments.")
+
+    popup = popup_for(browser, "https://www.linkedin.com/feed/")
+    assert popup.inner_text("#imported") == said
+    assert popup.inner_text("#count") == "You are in 3 of 5 groups."
+
+    review.reload()
+    review.wait_for_selector("body[data-ready]")
+    assert review.inner_text("#imported") == said
+    assert not review.locator("#import-hint").is_visible()
+    names = review.locator("#groups > li h2").all_inner_texts()
+    assert sorted(name.split("\n")[-1].strip() for name in names) == [
+        "Data Folk", "Indie Makers", "Ærø Løbere"], names
+    makers = review.locator("#groups > li", has_text="Indie Makers")
+    assert makers.locator("tr[data-figure=posts] td").all_inner_texts() == ["1", "2", "2"]
+
+    welcome.reload()
+    welcome.wait_for_selector("body[data-ready]")
+    assert welcome.inner_text("#imported") == said
+    assert not welcome.locator("#import-hint").is_visible()

@@ -86,6 +86,7 @@
       if (item.group.url) parts.push(el("a", { class: "button", href: item.group.url, target: "_blank", text: t("popup_open_to_say") }));
       return el("li", { "data-group": item.key }, parts);
     }));
+    $("imported").replaceChildren(...F.imported(status.imports));
     $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard, 0) || el("p", { class: "quiet", text: t("popup_figures_later") }));
   }
 

@@ -126,6 +126,9 @@
       + (plan.over_cap_by ? t("review_too_many", plan.over_cap_by) : "");
     $("count").classList.toggle("over", plan.over_cap_by > 0);
     $("scoreboard").replaceChildren(F.scoreboard(plan.scoreboard, 26) || "");
+    // few groups known and no export imported yet: the platform's own export has their history
+    $("import-hint").hidden = !(plan.imports && plan.imports.suggest);
+    $("imported").replaceChildren(...F.imported(plan.imports));
     if (plan.year) {
       $("year").hidden = false;
       $("year-title").textContent = t("review_year", plan.year.from, plan.year.to, plan.year.results);

@@ -131,5 +131,16 @@
     return chart;
   }
 
-  Handful.figures = { day, figureTable, commitment, pledge, scoreboard, monthsChart };
+  const SITES = { facebook: "Facebook", linkedin: "LinkedIn" };
+
+  // What the platforms' own exports brought (`handful import`): one line each, or nothing.
+  function imported(imports) {
+    return ((imports && imports.done) || []).map((done) => el("p", {
+      class: "quiet", "data-imported": done.platform,
+      text: tn("import_done", done.groups, SITES[done.platform] || done.platform, day(done.at),
+        done.member_of, done.events),
+    }));
+  }
+
+  Handful.figures = { day, figureTable, commitment, pledge, scoreboard, monthsChart, imported };
 })();

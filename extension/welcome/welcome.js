@@ -21,9 +21,16 @@
     $("install-help").hidden = connected || !trouble.install(why.reason);
     if (!connected) trouble.show($("agent-fix"), status && status.trouble);
     if (connected && document.activeElement !== $("cap")) $("cap").value = status.cap;
+    if (connected) showImports(status.imports);
     // Not yet: look again every few seconds, so the page turns green once the agent is in.
     if (!connected && !recheck) recheck = setTimeout(() => { recheck = null; checkAgent().then((ok) => ok && showKnown()); }, 3000);
     return connected;
+  }
+
+  // Few groups known and no export imported: the platform's own export has their history.
+  function showImports(imports) {
+    $("import-hint").hidden = !(imports && imports.suggest);
+    $("imported").replaceChildren(...globalThis.Handful.figures.imported(imports));
   }
 
   async function showKnown() {
@@ -35,6 +42,8 @@
         names.length, groups.cap)
       : t("welcome_no_groups");
     $("known-list").replaceChildren(...names.map((name) => el("li", { text: name })));
+    const status = await send({ kind: "status" });
+    if (status && !status.offline) showImports(status.imports);
   }
 
   async function saveCap() {

@@ -17,7 +17,14 @@ import msgspec
 
 from handful import __version__
 from handful.cli.reads import LogReader, open_reader
-from handful.cli.render import PrintableStream, emit_json, json_bytes_escaped, printable, table
+from handful.cli.render import (
+    PrintableStream,
+    emit_json,
+    import_lines,
+    json_bytes_escaped,
+    printable,
+    table,
+)
 from handful.cli.writes import LogWriter, open_writer
 from handful.client import AgentClient
 from handful.domain import events as ev
@@ -264,6 +271,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         name = missed["group"]["name"] or missed["key"]
         print(f"Joined without deciding: {name} on {missed['at'][:10]} - say why on its "
               f"page, or `handful groups leave {missed['key']}`")
+    for line in import_lines(doc["imports"]):
+        print(line)
     print(f"Events: {doc['events']}  Data: {doc['data']}")
     return 0
 

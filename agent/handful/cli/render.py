@@ -69,3 +69,16 @@ def _cell(value: object) -> str:
         return str(int(value))
     text = str(value).replace("\n", " ")
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+def import_lines(imports: dict[str, Any]) -> list[str]:
+    """What the platforms' exports brought, and the suggestion to import one (`status` and
+    `review` say the same)."""
+    lines = [f"From your {done['platform'].capitalize()} export (imported {done['at'][:10]}): "
+             f"{done['groups']} groups, {done['events']} entries; you are in "
+             f"{done['member_of']} of those groups now."
+             for done in imports["done"]]
+    if imports["suggest"]:
+        lines.append("Years of Facebook groups behind you? Import Facebook's own data export "
+                     "(JSON): `handful import facebook PATH` (see `handful import --help`).")
+    return lines

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handful.cli.reads import open_reader
-from handful.cli.render import emit_json
+from handful.cli.render import emit_json, import_lines
 from handful.cli.writes import open_writer
 from handful.domain import events as ev
 from handful.errors import UsageError
@@ -101,6 +101,8 @@ def print_summary(plan: dict[str, Any]) -> None:
               f"{year['joined']} groups joined.")
         for line in year["suggestions"]:
             print(f"  - {line}")
+    for line in import_lines(plan["imports"]):
+        print(line)
     if not plan["groups"]:
         print("\nNo groups to review yet.")
 

@@ -227,7 +227,7 @@ class ReviewPlanner:
             "due": due_at <= self.now, "due_at": iso(due_at), "now": iso(self.now),
             "cap": cap, "count": len(entries), "over_cap_by": over,
             "scoreboard": scoreboard(state, self.today), "groups": entries,
-            "year": self.year(), "fast": self.fast(),
+            "year": self.year(), "fast": self.fast(), "imports": imports_view(state),
         }
 
     def fast(self) -> dict[str, Any] | None:
@@ -284,6 +284,29 @@ class ReviewPlanner:
         return {"from": date.fromordinal(start).isoformat(),
                 "to": date.fromordinal(self.today).isoformat(), "groups": rows,
                 "results": total, "joined": joined, "suggestions": suggestions}
+
+
+IMPORT_SUGGESTED_BELOW = 3  # fewer groups known than this, and no export imported: suggest one
+IMPORT_PLATFORMS = {"facebook_export": "facebook", "linkedin_export": "linkedin"}
+
+
+def imports_view(state: State) -> dict[str, Any]:
+    """What the platforms' own exports brought (each: when last imported, its entries, the
+    groups its memberships name and how many of them you are in now), and whether to
+    suggest importing one: a user with few known groups and no Facebook export imported."""
+    done = []
+    for origin, seen in sorted(state.exports.items()):
+        if seen.committed_at is None:
+            continue
+        keys = {state.canon.get(key, key) for key in seen.groups}
+        member_of = sum(1 for key in keys if (gs := state.groups.get(key)) is not None
+                        and gs.status == "member")
+        done.append({"platform": IMPORT_PLATFORMS.get(origin, origin),
+                     "at": seen.committed_at, "events": seen.events, "groups": len(keys),
+                     "member_of": member_of})
+    members = sum(1 for g in state.groups.values() if g.status == "member")
+    facebook = any(d["platform"] == "facebook" for d in done)
+    return {"done": done, "suggest": not facebook and members < IMPORT_SUGGESTED_BELOW}
 
 
 def scoreboard(state: State, today: int) -> dict[str, Any]:

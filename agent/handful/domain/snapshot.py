@@ -8,11 +8,12 @@ from typing import Any
 import msgspec
 
 from handful.domain.events import JoinJustified
-from handful.domain.state import GroupState, Pending, Scoreboard, State
+from handful.domain.state import ExportSeen, GroupState, Pending, Scoreboard, State
 
-VERSION = 7  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
+VERSION = 8  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
 #             5: only business counts its amount as won; 6: pledges, when each kind last given;
-#             7: imports (batches committed and pending, an export's membership events)
+#             7: imports (batches committed and pending, an export's membership events);
+#             8: what each export brought (events, groups, when last committed)
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -60,6 +61,8 @@ def _doc(state: State) -> dict[str, Any]:
         "pending": {name: [sorted(held.ids), _doc(held.state)]
                     for name, held in state.pending.items()},
         "imported": state.imported,
+        "exports": {origin: [seen.events, sorted(seen.groups), seen.committed_at]
+                    for origin, seen in state.exports.items()},
     }
 
 
@@ -108,5 +111,8 @@ def _state(doc: dict[str, Any]) -> State:
     state.pending = {str(name): Pending(_state(inner), set(map(str, ids)))
                      for name, (ids, inner) in doc["pending"].items()}
     state.imported = {str(k): str(v) for k, v in doc["imported"].items()}
+    state.exports = {str(origin): ExportSeen(int(n), set(map(str, keys)),
+                                             None if at is None else str(at))
+                     for origin, (n, keys, at) in doc["exports"].items()}
     state.relink()  # the groups are already under their keys: only the map
     return state

@@ -273,6 +273,9 @@ class State:
     committed: set[str] = field(default_factory=set)
     pending: dict[str, Pending] = field(default_factory=dict)
     imported: dict[str, str] = field(default_factory=dict)
+    # What came from each platform's export (`origin`), counted once committed: what the
+    # popup and the review say of an import.
+    exports: dict[str, ExportSeen] = field(default_factory=dict)
 
     # -- aliases ----------------------------------------------------------------------------
 
@@ -335,6 +338,8 @@ class State:
         self.events += 1
         if self.first_ts is None or ts < self.first_ts:
             self.first_ts = ts
+        if event.origin is not None:
+            self._exported(event)
         if isinstance(event, SettingsChanged):
             order = (ts, event.device, event.id)
             self.settings[event.key] = _later(  # type: ignore[assignment]
@@ -403,6 +408,19 @@ class State:
                 counts[_AMOUNT] += event.amount
             return
         self._apply_group_event(event, gs, ts)
+
+    def _exported(self, event: Event) -> None:
+        assert event.origin is not None
+        seen = self.exports.get(event.origin)
+        if seen is None:
+            seen = self.exports[event.origin] = ExportSeen()
+        if isinstance(event, ImportCommitted):
+            if seen.committed_at is None or event.ts > seen.committed_at:
+                seen.committed_at = event.ts
+            return
+        seen.events += 1
+        if isinstance(event, Joined | Left | MembershipImported):
+            seen.groups.add(event.group.key)
 
     def _apply_group_event(self, event: Event, gs: GroupState, ts: str) -> None:
         order = (ts, event.device, event.id)
@@ -498,6 +516,11 @@ class State:
             self.links |= other.links
             self.relink()
         self.imported.update(other.imported)
+        for origin, theirs_seen in other.exports.items():
+            seen = self.exports.get(origin)
+            if seen is None:
+                seen = self.exports[origin] = ExportSeen()
+            seen.merge(theirs_seen)
         if other.committed or other.pending:
             self.committed |= other.committed
             for batch, held in other.pending.items():
@@ -546,6 +569,23 @@ class Pending:
 
     state: State
     ids: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ExportSeen:
+    """One platform's export, as far as it was imported: its events counted, the groups its
+    memberships name (their keys as stored), the latest commit marker's time."""
+
+    events: int = 0
+    groups: set[str] = field(default_factory=set)
+    committed_at: str | None = None
+
+    def merge(self, other: ExportSeen) -> None:
+        self.events += other.events
+        self.groups |= other.groups
+        if other.committed_at is not None and (
+                self.committed_at is None or other.committed_at > self.committed_at):
+            self.committed_at = other.committed_at
 
 
 ListReadSeen = tuple[str, str, frozenset[str]]

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from handful.clock import iso
-from handful.domain.review import pledge_of, scoreboard
+from handful.domain.review import imports_view, pledge_of, scoreboard
 from handful.domain.settings import FAST_DAYS
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State
 
@@ -84,6 +84,7 @@ def status_view(state: State, now: datetime, device: str | None = None) -> dict[
         "fast": fast_view(state, now),
         "sight": sight_view(state, now),
         "unjustified": unjustified_view(state),
+        "imports": imports_view(state),
     }
 
 
