@@ -5,7 +5,7 @@ import (VmHWM). Then the same export again (adds nothing). Targets (issue 17): 5
 and 100,000 posts and comments in <= 10 s and <= 200 MB.
 
 Prints one JSON line per run.
-Usage: python bench/imports.py [--groups N] [--posts N]
+Usage: python bench/import.py [--groups N] [--posts N]
 """
 
 from __future__ import annotations

@@ -400,3 +400,14 @@ def test_linkedin_says_plainly_it_has_no_groups_and_where_to_look(store: Home,
     wrong = store.run("import", "linkedin", str(write_zip(tmp_path / "fb.zip",
                                                           _export().files())))
     assert wrong.code == 8 and "handful import facebook" in wrong.err
+
+
+def test_an_entry_dated_outside_2000_2099_is_left_out_and_counted(store: Home,
+                                                                  tmp_path: Path) -> None:
+    export = _export()
+    export.posts += [("Data Folk", 631_152_000),      # 1990
+                     ("Data Folk", 5_700_000_000)]    # 2150
+    summary = _imported(store, write_zip(tmp_path / "dated.zip", export.files()))
+    assert summary["skipped_times"] == 2
+    assert summary["committed"] is True
+    _check_history(store)  # everything else, exactly as without them

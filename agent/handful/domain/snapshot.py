@@ -3,17 +3,20 @@ every event. Plain msgpack of builtins (never pickle); the store encrypts it."""
 
 from __future__ import annotations
 
+import sys
+from array import array
 from typing import Any
 
 import msgspec
 
 from handful.domain.events import JoinJustified
-from handful.domain.state import ExportSeen, GroupState, Pending, Scoreboard, State
+from handful.domain.state import ZERO_DAY, ExportSeen, GroupState, Pending, Scoreboard, State
 
-VERSION = 8  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
+VERSION = 9  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
 #             5: only business counts its amount as won; 6: pledges, when each kind last given;
 #             7: imports (batches committed and pending, an export's membership events);
-#             8: what each export brought (events, groups, when last committed)
+#             8: what each export brought (events, groups, when last committed);
+#             9: a group-day's figures as 11 little-endian doubles
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -26,6 +29,27 @@ def _order(value: Any) -> tuple[str, str, str]:
 
 def _register(value: Any) -> tuple[tuple[str, str, str], Any] | None:
     return None if value is None else (_order(value[0]), value[1])
+
+
+_DAY_BYTES = 8 * len(ZERO_DAY)
+
+
+def _day_bytes(counts: array[float]) -> bytes:
+    if sys.byteorder == "little":
+        return counts.tobytes()
+    swapped = array("d", counts)
+    swapped.byteswap()
+    return swapped.tobytes()
+
+
+def _day(data: bytes) -> array[float]:
+    if not isinstance(data, bytes) or len(data) != _DAY_BYTES:
+        raise ValueError("a day's figures of another size")
+    counts = array("d")
+    counts.frombytes(data)
+    if sys.byteorder != "little":
+        counts.byteswap()
+    return counts
 
 
 def dump(state: State) -> bytes:
@@ -41,7 +65,8 @@ def _doc(state: State) -> dict[str, Any]:
         groups.append([
             g.key, g.platform, g.ident, g.name, g.url, g.membership, g.decision, commitment,
             g.review, g.member_evidence, g.left_at, [[ts, list(r)] for ts, r in g.declined_at],
-            g.intercepted, g.last_seen, g.days, g.missed, g.pledge, g.gave,
+            g.intercepted, g.last_seen, {day: _day_bytes(c) for day, c in g.days.items()},
+            g.missed, g.pledge, g.gave,
         ])
     score = state.score
     return {
@@ -90,8 +115,7 @@ def _state(doc: dict[str, Any]) -> State:
                                              _justified.decode(commitment[1])),
             _register(review), dict(evidence), [(ts, note) for ts, note in left_at],
             [(ts, tuple(reasons)) for ts, reasons in declined_at], int(intercepted),
-            str(last_seen), {int(day): [float(v) for v in counts]
-                             for day, counts in days.items()})
+            str(last_seen), {int(day): _day(counts) for day, counts in days.items()})
         state.groups[key].missed = None if missed is None else _order(missed)
         state.groups[key].pledge = _register(pledge)
         state.groups[key].gave = {str(k): str(v) for k, v in gave.items()}

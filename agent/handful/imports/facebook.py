@@ -7,10 +7,12 @@ string used is repaired (`text.repair`): Facebook writes UTF-8 read as Latin-1.
 
 from __future__ import annotations
 
+import math
 import re
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
@@ -138,8 +140,12 @@ _DECODERS = {kind: msgspec.json.Decoder(shape) for kind, shape in _SHAPES.items(
 FactKind = Literal["joined", "left", "admin", "badges", "post", "comment", "answers"]
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+_KINDS: tuple[FactKind, ...] = ("joined", "left", "admin", "badges", "post", "comment",
+                                "answers")
+_KIND_NUMBER = {kind: i for i, kind in enumerate(_KINDS)}
+
+
+class Fact(NamedTuple):
     """One thing an export says about a group: its kind, the archive's own time (Unix
     seconds; None for badges, which carry none), the group's name and id where it says
     them, and the entry's place among the file's entries of the same kind and time."""
@@ -150,19 +156,86 @@ class Fact:
     group_id: str | None = None
     badges: tuple[str, ...] = ()
     nth: int = 0
-    where: str = ""
+
+
+class Facts:
+    """An export's facts, column by column: a kind byte, a time, a name and a group id (as
+    numbers in one table of distinct strings), a place each. 100,000 posts and comments
+    take a few MB this way (as objects, they took 25, and the freed export files around
+    them could not be given back), and a `Fact` is made only when one is asked for."""
+
+    def __init__(self) -> None:
+        self._kinds = bytearray()
+        self._times = array("d")
+        self._names = array("l")
+        self._ids = array("l")
+        self._nth = array("l")
+        self._badges: dict[int, tuple[str, ...]] = {}
+        self._strings: list[str] = []
+        self._numbers: dict[str, int] = {}
+
+    def _number(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        found = self._numbers.get(value)
+        if found is None:
+            found = self._numbers[value] = len(self._strings)
+            self._strings.append(value)
+        return found
+
+    def append(self, fact: Fact) -> None:
+        if fact.badges:
+            self._badges[len(self._kinds)] = fact.badges
+        self._kinds.append(_KIND_NUMBER[fact.kind])
+        self._times.append(_NO_TIME if fact.ts is None else fact.ts)
+        self._names.append(self._number(fact.name))
+        self._ids.append(self._number(fact.group_id))
+        self._nth.append(fact.nth)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def kind_of(self, index: int) -> FactKind:
+        return _KINDS[self._kinds[index]]
+
+    def __getitem__(self, index: int) -> Fact:
+        ts = self._times[index]
+        name, ident = self._names[index], self._ids[index]
+        return Fact(_KINDS[self._kinds[index]], None if math.isnan(ts) else ts,
+                    None if name < 0 else self._strings[name],
+                    None if ident < 0 else self._strings[ident],
+                    self._badges.get(index, ()), self._nth[index])
+
+    def __iter__(self) -> Iterator[Fact]:
+        for index in range(len(self._kinds)):
+            yield self[index]
+
+    def number_from(self, start: int) -> None:
+        """Number the entries from `start` (one file's) that share a kind and a time (0, 1,
+        ...): with the kind and the time, this tells them apart in an event id that no
+        rename changes."""
+        seen: dict[tuple[int, float], int] = {}
+        badges = _KIND_NUMBER["badges"]
+        for i in range(start, len(self._kinds)):
+            kind = self._kinds[i]
+            if kind == badges:
+                continue
+            key = (kind, self._times[i])
+            n = seen.get(key, 0)
+            seen[key] = n + 1
+            self._nth[i] = n
+
+
+_NO_TIME = float("nan")
 
 
 @dataclass
 class Reading:
-    """What the files said: facts, and what could not be read into any."""
-
-    facts: list[Fact] = field(default_factory=list)
+    facts: Facts = field(default_factory=Facts)
     files: dict[str, int] = field(default_factory=dict)   # kind -> files read
     titles_not_understood: dict[str, int] = field(default_factory=dict)  # title -> count
     unverified_titles: int = 0
     without_group: dict[str, int] = field(default_factory=dict)  # fact kind -> entries
-    latest: float = 0.0  # the newest time anywhere in the files read
 
 
 def read(export: Export, progress: Any = None) -> Reading:
@@ -180,8 +253,9 @@ def read(export: Export, progress: Any = None) -> Reading:
         parsed = _decode(kind, member, data)
         del data
         before = len(reading.facts)
-        _facts(kind, parsed, member, reading)
-        _number(reading.facts, before)
+        _facts(kind, parsed, reading)
+        del parsed
+        reading.facts.number_from(before)
         reading.files[kind] = reading.files.get(kind, 0) + 1
     if progress is not None:
         progress("read", len(members), len(members), "")
@@ -219,55 +293,38 @@ def _line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def _number(facts: list[Fact], start: int) -> None:
-    """Number the entries of one file that share a kind and a time (0, 1, ...): with the
-    kind and the time, this tells them apart in an event id that no rename changes."""
-    seen: dict[tuple[str, float | None], int] = {}
-    for i in range(start, len(facts)):
-        fact = facts[i]
-        if fact.kind == "badges":
-            continue
-        key = (fact.kind, fact.ts)
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        if n:
-            facts[i] = Fact(fact.kind, fact.ts, fact.name, fact.group_id, fact.badges, n,
-                            fact.where)
-
-
-def _facts(kind: Kind, parsed: Any, member: Member, reading: Reading) -> None:
+def _facts(kind: Kind, parsed: Any, reading: Reading) -> None:
     if kind == "membership":
         for entry in _entries(parsed.groups_joined_v2, parsed.groups_joined):
-            _membership(entry, member, reading)
+            _membership(entry, reading)
     elif kind == "admin":
         for entry in _entries(parsed.groups_admined_v2, parsed.groups_admined):
-            _simple("admin", entry, _entry_name(entry), member, reading)
+            _simple("admin", entry, _entry_name(entry), reading)
     elif kind == "badges":
         badges = parsed.group_badges_v2 or parsed.group_badges or {}
         for name, given in badges.items():
             group = text.repair(name).strip()
             if group:
                 reading.facts.append(Fact("badges", None, group, None, tuple(
-                    sorted({text.repair(b).strip() for b in given if b.strip()})),
-                    where=member.path))
+                    sorted({text.repair(b).strip() for b in given if b.strip()}))))
     elif kind == "posts":
         for entry in _entries(parsed.group_posts_v2, parsed.group_posts):
             name = _entry_name(entry)
             if name is None and entry.title:
                 title = text.repair(entry.title)
                 name = text.group_of_post_title(title)
-            _simple("post", entry, name, member, reading)
+            _simple("post", entry, name, reading)
     elif kind == "comments":
         for entry in _entries(parsed.group_comments_v2, parsed.group_comments):
             name = next((text.repair(d.comment.group) for d in entry.data or ()
                          if d.comment is not None and d.comment.group), None)
-            _simple("comment", entry, name or _entry_name(entry), member, reading)
+            _simple("comment", entry, name or _entry_name(entry), reading)
     else:
         inner = parsed.group_membership_questions_answers_v2 or \
             parsed.group_membership_questions_answers
         listed = inner.group_answers if isinstance(inner, _AnswersInner) else inner
         for entry in listed or ():
-            _simple("answers", entry, _entry_name(entry), member, reading)
+            _simple("answers", entry, _entry_name(entry), reading)
 
 
 def _entries(*lists: list[_Entry] | None) -> Iterator[_Entry]:
@@ -275,7 +332,7 @@ def _entries(*lists: list[_Entry] | None) -> Iterator[_Entry]:
         yield from listed or ()
 
 
-def _membership(entry: _Entry, member: Member, reading: Reading) -> None:
+def _membership(entry: _Entry, reading: Reading) -> None:
     title = text.repair(entry.title or "")
     read_title = text.read_title(title) if title else None
     if read_title is None:
@@ -285,22 +342,19 @@ def _membership(entry: _Entry, member: Member, reading: Reading) -> None:
     if not read_title.form.verified:
         reading.unverified_titles += 1
     name = _entry_name(entry) or read_title.name
-    _simple(read_title.change, entry, name, member, reading)
+    _simple(read_title.change, entry, name, reading)
 
 
-def _simple(kind: FactKind, entry: _Entry, name: str | None, member: Member,
-            reading: Reading) -> None:
+def _simple(kind: FactKind, entry: _Entry, name: str | None, reading: Reading) -> None:
     ts = entry.timestamp
     if ts is None or ts <= 0:
         reading.without_group[kind] = reading.without_group.get(kind, 0) + 1
         return
-    reading.latest = max(reading.latest, ts)
     group_id = _linked_id(entry)
     if not name and group_id is None:
         reading.without_group[kind] = reading.without_group.get(kind, 0) + 1
         return
-    reading.facts.append(Fact(kind, ts, name.strip() if name else None, group_id,
-                              where=member.path))
+    reading.facts.append(Fact(kind, ts, name.strip() if name else None, group_id))
 
 
 def _entry_name(entry: _Entry) -> str | None:

@@ -11,16 +11,19 @@ is reported as ambiguous, with the `--match` that settles it, never guessed.
 from __future__ import annotations
 
 import hashlib
+import time
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from handful import clock
 from handful.domain import events as ev
 from handful.domain.state import State
 from handful.imports import text
-from handful.imports.facebook import Fact, Reading
+from handful.imports.facebook import Fact, Facts, Reading
 
 PLATFORM = "facebook"
 ORIGIN = "facebook_export"
@@ -48,17 +51,48 @@ class Ambiguous:
 
 @dataclass
 class Plan:
-    """The events an import writes (`events`, in the archive's order), the batch they make,
-    and what to tell the user."""
+    """What an import writes: the aliases that tie renamed groups, then one event per fact
+    kept, in the archive's order (`ids`: their ids, in that order; `event(position)` makes
+    the event at a position, when it is written: 100,000 of them are never held at once),
+    the batch they make, and what to tell the user."""
 
     batch: str
-    events: list[dict[str, Any]] = field(default_factory=list)
+    facts: Facts
     aliases: list[dict[str, Any]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    kept: array[int] = field(default_factory=lambda: array("l"))  # fact index per event
+    idents: dict[int, str] = field(default_factory=dict)  # fact index -> its group's id
+    badges_ts: str | None = None
     groups_new: set[str] = field(default_factory=set)
     groups_matched: set[str] = field(default_factory=set)
     ambiguous: list[Ambiguous] = field(default_factory=list)
     skipped_ambiguous: int = 0
+    skipped_times: int = 0  # entries dated before 2000, after 2099 or ahead of the clock
     counts: Counter[str] = field(default_factory=Counter)
+
+    def count_key(self, position: int) -> str:
+        if position < len(self.aliases):
+            return "group_alias"
+        return _COUNT_KEYS[self.facts.kind_of(self.kept[position - len(self.aliases)])]
+
+    def event(self, position: int) -> dict[str, Any]:
+        """The event at `position` (of `ids`), as a dict to validate and write."""
+        if position < len(self.aliases):
+            return self.aliases[position]
+        index = self.kept[position - len(self.aliases)]
+        fact = self.facts[index]
+        type_name, extra = _AS[fact.kind]
+        ts = self.badges_ts if fact.ts is None else instant(fact.ts)
+        group: dict[str, Any] = {"platform": PLATFORM, "id": self.idents[index]}
+        if fact.name:
+            group["name"] = fact.name[:500]
+        event = {"id": self.ids[position], "type": type_name, "ts": ts, "origin": ORIGIN,
+                 "batch": self.batch, "group": group, **extra}
+        if fact.kind == "admin":
+            event["since"] = ts
+        if fact.badges:
+            event["badges"] = [b[:100] for b in fact.badges[:ev.MAX_BADGES]]
+        return event
 
 
 def count_key(event: dict[str, Any]) -> str:
@@ -68,8 +102,16 @@ def count_key(event: dict[str, Any]) -> str:
     return f"{event['type']}:{detail}" if detail else str(event["type"])
 
 
+_COUNT_KEYS = {kind: count_key({"type": type_name, **extra})
+               for kind, (type_name, extra) in _AS.items()}
+
+
 def instant(seconds: float) -> str:
     """An archive's Unix time as an event's instant (milliseconds, UTC)."""
+    if seconds.is_integer():  # (nearly all: the exports count whole seconds) 3x faster
+        t = time.gmtime(seconds)
+        return (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:"
+                f"{t.tm_min:02d}:{t.tm_sec:02d}.000Z")
     moment = datetime.fromtimestamp(seconds, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
@@ -82,46 +124,55 @@ def fact_id(fact: Fact) -> str:
     return "fb-" + hashlib.sha256(basis.encode()).hexdigest()[:28]
 
 
+_EARLIEST = datetime.fromisoformat(ev.EARLIEST.replace("Z", "+00:00")).timestamp()
+_CEILING = datetime.fromisoformat(ev.CEILING.replace("Z", "+00:00")).timestamp()
+
+
 def plan(reading: Reading, state: State, matches: dict[str, str] | None = None,
          progress: Callable[[str, int, int, str], None] | None = None) -> Plan:
     """The import of `reading` against `state`. `matches`: a normalised name -> the key of
     the group it is (`--match`)."""
     chosen = {text.normalise(name): key for name, key in (matches or {}).items()}
     by_name = _known_names(state)
-    ids = sorted(fact_id(fact) for fact in reading.facts)
-    batch = "fbi-" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:28]
-    result = Plan(batch)
+    facts = reading.facts
+    latest = min(_CEILING, (clock.now() + ev.AHEAD).timestamp())
+    every: list[str] = []
+    newest = 0.0  # the newest time an event may carry: the badges' (they carry none)
+    for fact in facts:
+        every.append(fact_id(fact))
+        if fact.ts is not None and _EARLIEST <= fact.ts < latest and fact.ts > newest:
+            newest = fact.ts
+    # (the batch names the events: it is known only once every id is)
+    batch = "fbi-" + hashlib.sha256("\n".join(sorted(every)).encode()).hexdigest()[:28]
+    result = Plan(batch, facts)
     ambiguous: dict[str, Ambiguous] = {}
     resolved: dict[str, str | None] = {}  # normalised name -> group id (None: ambiguous)
-    badges_ts = instant(reading.latest) if reading.latest else None
-    total = len(reading.facts)
-    for index, fact in enumerate(reading.facts):
+    result.badges_ts = instant(newest) if newest else None
+    ids: list[str] = []
+    total = len(facts)
+    for index, fact in enumerate(facts):
         if progress is not None and index % 5000 == 0:
             progress("plan", index, total, "")
         ident = _group_id(fact, state, by_name, chosen, resolved, ambiguous)
         if ident is None:
             result.skipped_ambiguous += 1
             continue
+        if fact.ts is None and result.badges_ts is None:
+            continue
+        if fact.ts is not None and not _EARLIEST <= fact.ts < latest:
+            result.skipped_times += 1
+            continue
         key = f"{PLATFORM}:{ident}"
         known = state.find(key) is not None
         (result.groups_matched if known else result.groups_new).add(key)
-        type_name, extra = _AS[fact.kind]
-        ts = badges_ts if fact.ts is None else instant(fact.ts)
-        if ts is None:
-            continue
-        group: dict[str, Any] = {"platform": PLATFORM, "id": ident}
-        if fact.name:
-            group["name"] = fact.name[:500]
-        event = {"id": fact_id(fact), "type": type_name, "ts": ts, "origin": ORIGIN,
-                 "batch": batch, "group": group, **extra}
-        if fact.kind == "admin":
-            event["since"] = ts
-        if fact.badges:
-            event["badges"] = [b[:100] for b in fact.badges[:ev.MAX_BADGES]]
-        result.events.append(event)
-        result.counts[count_key(event)] += 1
+        result.kept.append(index)
+        result.idents[index] = ident
+        ids.append(every[index])
+        result.counts[_COUNT_KEYS[fact.kind]] += 1
         if fact.kind in ("joined", "left"):
-            _renamed(event, key, state, result)
+            _renamed(every[index], fact, key, state, result)
+    del every
+    result.ids = [alias["id"] for alias in result.aliases] + ids
     result.ambiguous = sorted(ambiguous.values(), key=lambda a: a.name)
     result.groups_new -= result.groups_matched
     if progress is not None:
@@ -163,10 +214,10 @@ def _group_id(fact: Fact, state: State, by_name: dict[str, list[str]], chosen: d
     return ident
 
 
-def _renamed(event: dict[str, Any], key: str, state: State, result: Plan) -> None:
+def _renamed(ident: str, fact: Fact, key: str, state: State, result: Plan) -> None:
     """A membership entry imported before under another group (the group was renamed
     between the two exports, or now matches a group Handful knows): tie the two."""
-    before = state.imported.get(event["id"])
+    before = state.imported.get(ident)
     if before is None:
         return
     was, now = state.find(before), state.find(key)
@@ -178,9 +229,13 @@ def _renamed(event: dict[str, Any], key: str, state: State, result: Plan) -> Non
     digest = hashlib.sha256(f"{pair[0]}|{pair[1]}".encode()).hexdigest()[:28]
     if any(alias["id"] == f"alias-{digest}" for alias in result.aliases):
         return
+    group: dict[str, Any] = {"platform": PLATFORM, "id": key.partition(":")[2]}
+    if fact.name:
+        group["name"] = fact.name[:500]
+    assert fact.ts is not None  # (a membership entry always has its time)
     result.aliases.append({
-        "id": f"alias-{digest}", "type": "group_alias", "ts": event["ts"], "origin": ORIGIN,
-        "batch": result.batch, "group": event["group"],
+        "id": f"alias-{digest}", "type": "group_alias", "ts": instant(fact.ts),
+        "origin": ORIGIN, "batch": result.batch, "group": group,
         "alias": {"platform": PLATFORM, "id": was.ident}})
 
 
