@@ -27,14 +27,18 @@ def records(segment: Path) -> list[tuple[int, int]]:
     return spans
 
 
-@pytest.fixture
-def two_devices(store: Home, tmp_path: Path) -> tuple[Home, Path, Path]:
-    """A store written by this machine and by a second one whose log arrived beside it."""
+@pytest.fixture(scope="module")
+def two_devices_made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A store written by this machine and by a second one whose log arrived beside it,
+    made once for the module (sixteen commands): each test gets its own copy."""
+    root = tmp_path_factory.mktemp("two-devices")
+    store = Home(root / "home", base_env(root / "home"))
+    store.ok("init")
     store.ok("groups", "add", "linkedin:1", "--name", "Here")
     store.ok("groups", "add", "facebook:2", "--name", "There")  # known to the copy too
     for n in range(5):
         store.ok("record", "post", "--group", "linkedin:1", "--note", f"here {n}")
-    other = Home(tmp_path / "other", base_env(tmp_path / "other"))
+    other = Home(root / "other", base_env(root / "other"))
     shutil.copytree(store.data, other.data)
     other.ok("init")  # the same passphrase: this copy joins as a second device
     for n in range(3):
@@ -44,8 +48,16 @@ def two_devices(store: Home, tmp_path: Path) -> tuple[Home, Path, Path]:
     assert mine != theirs
     shutil.copytree(other.data / "log" / theirs, store.data / "log" / theirs)
     assert json.loads(store.ok("verify", "--json"))["records"] == 10
-    return store, store.data / "log" / mine / "00000001.seg", \
-        store.data / "log" / theirs / "00000001.seg"
+    return store.root, mine, theirs
+
+
+@pytest.fixture
+def two_devices(home: Home, two_devices_made: tuple[Path, str, str]
+                ) -> tuple[Home, Path, Path]:
+    made, mine, theirs = two_devices_made
+    shutil.copytree(made, home.root, symlinks=True)
+    return home, home.data / "log" / mine / "00000001.seg", \
+        home.data / "log" / theirs / "00000001.seg"
 
 
 def assert_verify_names(store: Home, path: Path, *words: str) -> None:
