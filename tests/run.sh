@@ -7,6 +7,9 @@ python=${PYTHON:-python3}
 venv="$root/.venv"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# The tests start the command some thousands of times: its modules compiled once, here (on a
+# machine with PYTHONDONTWRITEBYTECODE set, Python would compile them anew at every start).
+"$venv/bin/python" -m compileall -q agent tests/support >/dev/null
 
 # The browser tests need a real Chromium and Firefox ESR (Debian's; Playwright and Marionette
 # drive them, nothing downloads a browser of its own); the tray tests a virtual screen with a

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
 
@@ -21,11 +21,13 @@ from handful.domain.reducer import EventReducer
 from handful.domain.state import State
 from handful.errors import HandfulError, KeyUnavailable, NotInitialised, UsageError
 from handful.paths import Paths, private_dir
-from handful.store.appender import AsyncAppender
 from handful.store.files import Files
 from handful.store.keys import KeyFiles, QueueKeys, forget_keyring_entries, keyring_backend
 from handful.store.layout import DeviceIdentity, StoreMeta
 from handful.store.log import DEFAULT_SEGMENT_BYTES, EventLog, list_devices
+
+if TYPE_CHECKING:
+    from handful.store.appender import AsyncAppender
 
 _plain = msgspec.json.Decoder()
 
@@ -164,6 +166,8 @@ class Ledger:
     async def append_async(self, event: ev.Event) -> bool:
         """`append` for asyncio callers: concurrent appends share one write and one flush."""
         if self._appender is None:
+            from handful.store.appender import AsyncAppender  # (asyncio: the agent's only)
+
             self._appender = AsyncAppender(self.log)
         return await self._appender.append(event.id, ev.encode(event))
 
