@@ -18,6 +18,7 @@ import pytest
 from handful.paths import Paths
 from handful.tray.actions import REVIEW_URL, TrayActions
 from tests.conftest import Home
+from tests.screen import virtual_screen
 
 T0 = datetime(2026, 9, 1, 9, tzinfo=UTC)
 
@@ -65,35 +66,21 @@ def test_the_menu_actions_through_the_agent(in_process: Home, tmp_path: Path) ->
         home.run("stop")
 
 
-def _free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise AssertionError("no free X display number")
-
-
 @pytest.fixture
 def screen() -> Iterator[str]:
-    """A virtual screen with a system tray on it (trayer)."""
-    display = f":{_free_display()}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    env = {**os.environ, "DISPLAY": display}
-    deadline = time.monotonic() + 20
-    while subprocess.run(["xwininfo", "-root"], env=env, capture_output=True,
-                         check=False).returncode:
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.1)
-    tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
-                             "pixel", "--width", "200", "--height", "32"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield display
-    finally:
-        tray.terminate()
-        xvfb.terminate()
-        tray.wait(10)
-        xvfb.wait(10)
+    """A virtual screen with a system tray on it (trayer). Xvfb picks its own display number
+    (tests/screen.py): one chosen here by looking for a free one could be taken at the same
+    moment by another worker's browser test, and the icon docked there, under its window."""
+    with virtual_screen() as display:
+        env = {**os.environ, "DISPLAY": display}
+        tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
+                                 "pixel", "--width", "200", "--height", "32"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            yield display
+        finally:
+            tray.terminate()
+            tray.wait(10)
 
 
 def test_the_icon_docks_in_a_real_tray(store: Home, screen: str, tmp_path: Path) -> None:
@@ -141,9 +128,11 @@ def test_the_icon_docks_in_a_real_tray(store: Home, screen: str, tmp_path: Path)
 
 def test_a_tray_that_starts_after_the_agent_gets_the_icon(store: Home) -> None:
     """At login the panel may come up after the agent: the icon docks once it is there."""
-    display = f":{_free_display()}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with virtual_screen() as display:
+        _tray_after_agent(store, display)
+
+
+def _tray_after_agent(store: Home, display: str) -> None:
     env = {**store.env, "DISPLAY": display, "PYSTRAY_BACKEND": "xorg"}
     tray = agent = None
 
@@ -154,10 +143,6 @@ def test_a_tray_that_starts_after_the_agent_gets_the_icon(store: Home) -> None:
 
     try:
         deadline = time.monotonic() + 20
-        while subprocess.run(["xwininfo", "-root"], env=env, capture_output=True,
-                             check=False).returncode:
-            assert time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.1)
         agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, cwd=store.root.parent)
         while not handful_window():  # the icon's window, with no tray to take it yet
@@ -172,7 +157,7 @@ def test_a_tray_that_starts_after_the_agent_gets_the_icon(store: Home) -> None:
             assert time.monotonic() < deadline, handful_window()
             time.sleep(0.2)
     finally:
-        for proc in (agent, tray, xvfb):
+        for proc in (agent, tray):
             if proc is not None:
                 proc.terminate()
                 proc.wait(30)
