@@ -88,7 +88,7 @@ interface HandfulNamespace {
   // any: the caller knows which element it made (an input, a select, a button)
   dom?: { el(tag: string, attrs?: Record<string, unknown>, children?: (Node | string | null)[]): any };
   figures?: Record<string, any>;
-  i18n?: { t(key: string, ...values: (string | number)[]): string; apply(root?: ParentNode): void; language(): string };
+  i18n?: { t(key: string, ...values: (string | number)[]): string; tn(key: string, n: number, ...values: (string | number)[]): string; apply(root?: ParentNode): void; language(): string };
   trouble?: {
     explain(trouble: HandfulTrouble | null | undefined): { reason: string; what: string; fix: string; detail: string };
     show(node: HTMLElement, trouble: HandfulTrouble | null | undefined, after?: string): void;

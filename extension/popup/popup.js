@@ -6,8 +6,7 @@
   const { el } = Handful.dom;
   const F = Handful.figures;
   const { t } = Handful.i18n;
-  const tn = (/** @type {string} */ key, /** @type {number} */ n, /** @type {(string | number)[]} */ ...values) =>
-    t(`${key}_${new Intl.PluralRules(Handful.i18n.language()).select(n) === "one" ? "one" : "other"}`, n, ...values);
+  const { tn } = Handful.i18n;
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
   const RESULT_WORDS = Object.fromEntries(["referral_given", "referral_received", "event", "meeting", "business"]

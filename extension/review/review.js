@@ -9,8 +9,7 @@
   const { t } = globalThis.Handful.i18n;
   const WORDS = Object.fromEntries(["keep", "deepen", "leave", "snooze"].map((value) => [value, t(`review_${value}`)]));
   const TAGS = Object.fromEntries(["keep", "deepen", "leave"].map((value) => [value, t(`review_tag_${value}`)]));
-  const tn = (/** @type {string} */ key, /** @type {number} */ n) =>
-    t(`${key}_${new Intl.PluralRules(globalThis.Handful.i18n.language()).select(n) === "one" ? "one" : "other"}`, n);
+  const { tn } = globalThis.Handful.i18n;
   const WAYS = Object.fromEntries(["post", "comment", "event", "speak", "board", "other"]
     .map((value) => [value, t(`fig_inv_${value}`)]));
 
@@ -33,8 +32,7 @@
     }[why.code];
     if (!text) return view.reason;
     const over = view.over_cap
-      ? t(`advice_over_cap_${new Intl.PluralRules(globalThis.Handful.i18n.language()).select(view.over_cap.over) === "one" ? "one" : "other"}`,
-        view.over_cap.over, view.over_cap.cap) : "";
+      ? tn("advice_over_cap", view.over_cap.over, view.over_cap.cap) : "";
     return over + (view.unjustified ? t("advice_unjustified") : "") + text();
   }
 
@@ -121,8 +119,7 @@
     }
     $("due").textContent = plan.due ? t("review_due") : t("review_next", F.day(plan.due_at));
     $("due").className = plan.due ? "due" : "quiet";
-    const plural = new Intl.PluralRules(globalThis.Handful.i18n.language()).select(plan.count) === "one" ? "one" : "other";
-    $("count").textContent = t(`review_count_${plural}`, plan.count, plan.cap)
+    $("count").textContent = tn("review_count", plan.count, plan.cap)
       + (plan.over_cap_by ? t("review_too_many", plan.over_cap_by) : "");
     $("count").classList.toggle("over", plan.over_cap_by > 0);
     $("scoreboard").replaceChildren(F.scoreboard(plan.scoreboard, 26) || "");

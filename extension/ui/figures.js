@@ -5,9 +5,8 @@
   const Handful = (globalThis.Handful = globalThis.Handful || /** @type {HandfulNamespace} */ ({}));
   const { el } = Handful.dom;
   const t = (/** @type {string} */ key, /** @type {(string | number)[]} */ ...values) => Handful.i18n.t(key, ...values);
-  // one or many, as the browser's language counts (French: 0 and 1 are "one")
   const tn = (/** @type {string} */ key, /** @type {number} */ n, /** @type {(string | number)[]} */ ...values) =>
-    t(`${key}_${new Intl.PluralRules(Handful.i18n.language()).select(n) === "one" ? "one" : "other"}`, n, ...values);
+    Handful.i18n.tn(key, n, ...values);
 
   const FIGURES = ["visits", "minutes", "posts", "comments", "reactions", "events", "referrals_given",
     "referrals_received", "business", "business_amount", "meetings"].map((value) => [value, t(`fig_${value}`)]);

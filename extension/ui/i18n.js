@@ -1,6 +1,7 @@
 // The extension's words in the browser's language: _locales/<lang>/messages.json, read by
 // chrome.i18n (English when the browser's language has none). `t(key, ...values)` for
-// words made in code ($1, $2… in the message); `apply(root)` for the words in a page's
+// words made in code ($1, $2… in the message), `tn(key, n, ...values)` for one or many;
+// `apply(root)` for the words in a page's
 // HTML: an element's text from `data-i18n`, its attributes from `data-i18n-placeholder`,
 // `data-i18n-aria-label` and `data-i18n-title`. A key with no message shows as «key», so a
 // missing word is seen, never silently empty (tests/test_languages.py checks every key).
@@ -18,6 +19,17 @@
   }
 
   const ATTRIBUTES = [["i18nPlaceholder", "placeholder"], ["i18nAriaLabel", "aria-label"], ["i18nTitle", "title"]];
+
+  /**
+   * The message for one or many, as the browser's language counts (`KEY_one`, `KEY_other`;
+   * French counts 0 as one): `n` is its first value.
+   * @param {string} key
+   * @param {number} n
+   * @param {...(string | number)} values
+   */
+  function tn(key, n, ...values) {
+    return t(`${key}_${new Intl.PluralRules(language()).select(n) === "one" ? "one" : "other"}`, n, ...values);
+  }
 
   /** @param {ParentNode} root */
   function apply(root = document) {
@@ -43,7 +55,7 @@
     return chrome.i18n.getUILanguage();
   }
 
-  Handful.i18n = { t, apply, language };
+  Handful.i18n = { t, tn, apply, language };
   if (typeof document !== "undefined" && document.documentElement) {
     document.documentElement.lang = t("locale").replace("_", "-");
   }

@@ -5,7 +5,7 @@
   const { el } = globalThis.Handful.dom;
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id)); // the page's own inputs and buttons
   const send = (message) => chrome.runtime.sendMessage(message);
-  const { t } = globalThis.Handful.i18n;
+  const { t, tn } = globalThis.Handful.i18n;
   let recheck = null;
 
   async function checkAgent() {
@@ -38,8 +38,7 @@
     if (!groups) return;
     const names = groups.groups.map((g) => g.group.name || g.key);
     $("known").textContent = names.length
-      ? t(`welcome_knows_${new Intl.PluralRules(globalThis.Handful.i18n.language()).select(names.length) === "one" ? "one" : "other"}`,
-        names.length, groups.cap)
+      ? tn("welcome_knows", names.length, groups.cap)
       : t("welcome_no_groups");
     $("known-list").replaceChildren(...names.map((name) => el("li", { text: name })));
     const status = await send({ kind: "status" });
