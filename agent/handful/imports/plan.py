@@ -61,7 +61,7 @@ class Plan:
     aliases: list[dict[str, Any]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     kept: array[int] = field(default_factory=lambda: array("l"))  # fact index per event
-    idents: dict[int, str] = field(default_factory=dict)  # fact index -> its group's id
+    idents: list[str] = field(default_factory=list)  # per event of `kept`: its group's id
     badges_ts: str | None = None
     groups_new: set[str] = field(default_factory=set)
     groups_matched: set[str] = field(default_factory=set)
@@ -79,11 +79,11 @@ class Plan:
         """The event at `position` (of `ids`), as a dict to validate and write."""
         if position < len(self.aliases):
             return self.aliases[position]
-        index = self.kept[position - len(self.aliases)]
-        fact = self.facts[index]
+        kept = position - len(self.aliases)
+        fact = self.facts[self.kept[kept]]
         type_name, extra = _AS[fact.kind]
         ts = self.badges_ts if fact.ts is None else instant(fact.ts)
-        group: dict[str, Any] = {"platform": PLATFORM, "id": self.idents[index]}
+        group: dict[str, Any] = {"platform": PLATFORM, "id": self.idents[kept]}
         if fact.name:
             group["name"] = fact.name[:500]
         event = {"id": self.ids[position], "type": type_name, "ts": ts, "origin": ORIGIN,
@@ -166,7 +166,7 @@ def plan(reading: Reading, state: State, matches: dict[str, str] | None = None,
         known = state.find(key) is not None
         (result.groups_matched if known else result.groups_new).add(key)
         result.kept.append(index)
-        result.idents[index] = ident
+        result.idents.append(ident)
         ids.append(every[index])
         result.counts[_COUNT_KEYS[fact.kind]] += 1
         if fact.kind in ("joined", "left"):
