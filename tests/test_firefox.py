@@ -113,7 +113,16 @@ class Firefox:
         self.m.find_element(By.CSS_SELECTOR, "textarea[name=give]").send_keys(give)
         self.m.find_element(By.CSS_SELECTOR, "textarea[name=get]").send_keys(get)
         join = self.m.find_element(By.CSS_SELECTOR, "[data-action=join]")
-        self.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
+        try:
+            self.until(lambda: join.get_attribute("disabled") is None)  # the delay is over
+        except AssertionError:
+            # what the dialog showed, to tell a held delay (covered) from a stopped one
+            state = self.run("const b = document.querySelector('[data-action=join]');"
+                             "return {text: b && b.textContent, connected: b && b.isConnected,"
+                             " hidden: document.hidden,"
+                             " warned: [...document.querySelectorAll('[role=alert], .warn')]"
+                             ".filter((n) => !n.hidden).map((n) => n.textContent)}")
+            raise AssertionError(f"the join button stayed disabled: {state}") from None
         join.click()
         self.dialog_gone()
 
