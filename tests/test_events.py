@@ -33,6 +33,7 @@ VALID: dict[str, dict[str, Any]] = {
     "import_committed": {"committed": "fbi-0123456789abcdef", "events": 3,
                          "origin": "facebook_export"},
     "group_alias": {"group": GROUP, "alias": {"platform": "facebook", "id": "4455667788"}},
+    "device_named": {"name": "laptop"},
     "list_read": {"platform": "facebook", "total": 3, "listed": 3,
                   "absent": [{"platform": "facebook", "id": "gone.group", "name": "Gone"}]},
 }

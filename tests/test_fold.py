@@ -85,6 +85,9 @@ def event_fields(draw: st.DrawFn) -> dict[str, Any]:
             fields["click"] = "some-click"
     elif kind == "membership_imported" and draw(st.booleans()):
         fields["since"] = at(draw(st.integers(0, 100)))
+    elif kind == "device_named":
+        del fields["group"]
+        fields["name"] = draw(st.sampled_from(["laptop", "desktop"]))
     elif kind == "import_committed":
         del fields["group"]
         fields.update(committed=draw(st.sampled_from(["batch-1", "batch-2"])), events=1,

@@ -127,6 +127,7 @@ async def _serve(paths: Paths, ledger: object, ready: IO[str] | None, tray: bool
         icon = Tray(paths, quit_agent=lambda: loop.call_soon_threadsafe(stop.set))
         if not icon.start():
             icon = None
+    await service.sync.start()
     notices = asyncio.create_task(_notices(service, paths, stop))
     try:
         await stop.wait()

@@ -123,7 +123,8 @@ class Relay:
 
 
 # What only the command line may ask (the agent reads a file for it): never relayed.
-LOCAL_ONLY = frozenset({"import", "import_status"})
+LOCAL_ONLY = frozenset({"import", "import_status", "sync_enable", "sync_disable", "sync_now",
+                        "sync_status"})
 
 
 def _request_type(body: bytes) -> object:

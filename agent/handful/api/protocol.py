@@ -152,7 +152,8 @@ class Sealed(Struct, forbid_unknown_fields=True):
 MAX_IMPORT_PATHS = 64
 # Messages only the command line may send: the native host refuses them (host.LOCAL_ONLY),
 # and a sealed message never holds one (the browser never asks the agent to read a file).
-LOCAL_ONLY = frozenset({"import", "import_status"})
+LOCAL_ONLY = frozenset({"import", "import_status", "sync_enable", "sync_disable", "sync_now",
+                        "sync_status"})
 
 
 class Import(Struct, forbid_unknown_fields=True):
@@ -174,6 +175,31 @@ class ImportStatus(Struct, forbid_unknown_fields=True):
     type: str = "import_status"
 
 
+class SyncEnable(Struct, forbid_unknown_fields=True):
+    """`handful sync enable DIR`: `folder` absolute; the agent checks it as the command
+    would (docs/cli.md)."""
+
+    folder: Annotated[str, Meta(min_length=1, max_length=4096)]
+    name: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    id: RequestId = None
+    type: str = "sync_enable"
+
+
+class SyncDisable(Struct, forbid_unknown_fields=True):
+    id: RequestId = None
+    type: str = "sync_disable"
+
+
+class SyncNow(Struct, forbid_unknown_fields=True):
+    id: RequestId = None
+    type: str = "sync_now"
+
+
+class SyncStatus(Struct, forbid_unknown_fields=True):
+    id: RequestId = None
+    type: str = "sync_status"
+
+
 class Ping(Struct, forbid_unknown_fields=True):
     id: RequestId = None
     type: str = "ping"
@@ -183,7 +209,8 @@ TYPES: dict[str, type[Any]] = {
     "status": Status, "memberships_imported": ImportMemberships, "groups": Groups,
     "group": GroupQuery, "settings_get": SettingsGet, "settings_set": SettingsSet,
     "ping": Ping, "review": Review, "sealed": Sealed, "export": Export, "verify": Verify,
-    "import": Import, "import_status": ImportStatus,
+    "import": Import, "import_status": ImportStatus, "sync_enable": SyncEnable,
+    "sync_disable": SyncDisable, "sync_now": SyncNow, "sync_status": SyncStatus,
     **dict.fromkeys(EVENT_MESSAGES, RecordEvent),
 }
 _head = msgspec.json.Decoder(_Head)

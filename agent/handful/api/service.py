@@ -38,9 +38,14 @@ from handful.api.protocol import (
     SettingsGet,
     SettingsSet,
     Status,
+    SyncDisable,
+    SyncEnable,
+    SyncNow,
+    SyncStatus,
     Verify,
     parse,
 )
+from handful.api.sync_jobs import SyncJobs
 from handful.domain import events as ev
 from handful.domain.review import plan_review
 from handful.domain.settings import SETTINGS, check_setting
@@ -93,8 +98,10 @@ class AgentService:
         self._sealing: dict[str, str] | None = None
         self.exports = Exports(ledger.events)
         self.imports = ImportJobs(ledger)
+        self.sync = SyncJobs(ledger)
 
     async def close(self) -> None:
+        await self.sync.close()
         await self.imports.close()
         await self.ledger.close_async()
 
@@ -152,6 +159,14 @@ class AgentService:
                                       matches=body.matches)
         if isinstance(body, ImportStatus):
             return self.imports.status(body.job)
+        if isinstance(body, SyncEnable):
+            return await self.sync.enable(body.folder, body.name)
+        if isinstance(body, SyncDisable):
+            return await self.sync.disable()
+        if isinstance(body, SyncNow):
+            return await self.sync.now()
+        if isinstance(body, SyncStatus):
+            return self.sync.view()
         if isinstance(body, SettingsSet):
             value = check_setting(body.key, body.value)
             event = self._event("settings_changed", {"id": body.event_id, "key": body.key,
@@ -183,7 +198,7 @@ class AgentService:
         with self.ledger.reading() as state:
             view = status_view(state, clock.now(), self.ledger.device)
         return {"agent": {"running": True, "since": self.started, "device": self.ledger.device,
-                          "queue_key": self.queue_key()}, **view}
+                          "queue_key": self.queue_key()}, **view, "sync": self.sync.summary()}
 
     def queue_key(self) -> dict[str, str] | None:
         """The public key the extension seals its queue to (made once, kept in state/)."""

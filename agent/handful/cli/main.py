@@ -119,9 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     from handful.cli.pauses import add_commands as add_pauses
     from handful.cli.review import add_command as add_review
     from handful.cli.setup import add_commands
+    from handful.cli.sync import add_command as add_sync
 
     add_review(command)
     add_import(command)
+    add_sync(command)
     add_pauses(command)
     add_commands(command)
     return parser
@@ -450,6 +452,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     summary = imports.run(args, _paths())
     imports.show(summary, as_json=args.json)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from handful.cli import sync
+
+    doc = sync.run(args, _paths())
+    sync.show(doc, as_json=args.json)
     return 0
 
 

@@ -215,17 +215,25 @@ class SettingsChanged(_Event, frozen=True, kw_only=True, tag="settings_changed")
     value: int | float | bool | str
 
 
+class DeviceNamed(_Event, frozen=True, kw_only=True, tag="device_named"):
+    """What the user calls the device that made this event (`handful sync enable --name`):
+    what `sync status`, the popup and the review show for it. The latest wins."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
 Event = (
     GroupSeen | JoinIntercepted | JoinDeclined | JoinDeferred | JoinJustified
     | JoinRequested | Joined | Left | Engagement | MembershipImported | ReviewDecision
     | SettingsChanged | JoinUnguarded | GuardBlind | GroupAlias | ListRead | ImportCommitted
+    | DeviceNamed
 )
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__struct_config__.tag: cls  # type: ignore[misc]
     for cls in (GroupSeen, JoinIntercepted, JoinDeclined, JoinDeferred, JoinJustified,
                 JoinRequested, Joined, Left, Engagement, MembershipImported, ReviewDecision,
                 SettingsChanged, JoinUnguarded, GuardBlind, GroupAlias, ListRead,
-                ImportCommitted)
+                ImportCommitted, DeviceNamed)
 }
 
 

@@ -12,11 +12,11 @@ import msgspec
 from handful.domain.events import JoinJustified
 from handful.domain.state import ZERO_DAY, ExportSeen, GroupState, Pending, Scoreboard, State
 
-VERSION = 9  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
+VERSION = 10  # 2: last_snooze; 3: aliases, unguarded joins; 4: beyond, list reads;
 #             5: only business counts its amount as won; 6: pledges, when each kind last given;
 #             7: imports (batches committed and pending, an export's membership events);
 #             8: what each export brought (events, groups, when last committed);
-#             9: a group-day's figures as 11 little-endian doubles
+#             9: a group-day's figures as 11 little-endian doubles; 10: device names
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder().decode
 _justified = msgspec.json.Decoder(JoinJustified)
@@ -73,6 +73,7 @@ def _doc(state: State) -> dict[str, Any]:
         "version": VERSION,
         "groups": groups,
         "settings": state.settings,
+        "device_names": state.device_names,
         "score": [score.intercepted, score.declined, score.deferred, score.justified,
                   score.joined, score.left, score.attempts_by_week, score.unguarded],
         "events": state.events, "beyond": state.beyond, "first_ts": state.first_ts,
@@ -121,6 +122,8 @@ def _state(doc: dict[str, Any]) -> State:
         state.groups[key].gave = {str(k): str(v) for k, v in gave.items()}
     for key, value in doc["settings"].items():
         state.settings[key] = (_order(value[0]), int(value[1]))
+    for key, value in doc["device_names"].items():
+        state.device_names[str(key)] = (_order(value[0]), str(value[1]))
     i, d, f, j, joined, left, weeks, *more = doc["score"]  # unguarded: since issue 11
     state.score = Scoreboard(i, d, f, j, joined, left, dict(weeks), more[0] if more else 0)
     for platform, days in doc.get("unread", {}).items():  # the guard's sight: issue 11

@@ -17,6 +17,7 @@ from typing import Any
 
 from handful.domain.events import (
     CEILING,
+    DeviceNamed,
     Engagement,
     Event,
     Group,
@@ -278,6 +279,8 @@ class State:
     # What came from each platform's export (`origin`), counted once committed: what the
     # popup and the review say of an import.
     exports: dict[str, ExportSeen] = field(default_factory=dict)
+    # What the user calls each device (the latest `device_named` of it), by device id.
+    device_names: dict[str, tuple[OrderKey, str]] = field(default_factory=dict)
 
     # -- aliases ----------------------------------------------------------------------------
 
@@ -354,6 +357,11 @@ class State:
             return
         if isinstance(event, JoinUnguarded):
             self.score.unguarded += 1
+            return
+        if isinstance(event, DeviceNamed):
+            order = (ts, event.device, event.id)
+            self.device_names[event.device] = _later(  # type: ignore[assignment]
+                self.device_names.get(event.device), (order, event.name))
             return
         if isinstance(event, ImportCommitted):
             for done in (event.committed, *event.adopts):
@@ -499,6 +507,8 @@ class State:
                 mine.merge(theirs)
         for key, value in other.settings.items():
             self.settings[key] = _later(self.settings.get(key), value)  # type: ignore[assignment]
+        for key, named in other.device_names.items():
+            self.device_names[key] = _later(self.device_names.get(key), named)  # type: ignore[assignment]
         self.score.merge(other.score)
         self.events += other.events
         self.beyond += other.beyond

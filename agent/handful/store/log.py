@@ -333,6 +333,27 @@ class EventLog(Generic[S]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- what sync needs of it (store/sync.py) -------------------------------------------
+
+    @property
+    def record_key(self) -> bytes:
+        return self._key
+
+    @property
+    def ident_bytes(self) -> bytes:
+        assert self.ident is not None
+        return self.ident.device
+
+    def subkey(self, purpose: str) -> bytes:
+        return derive(self._data_key, purpose)
+
+    def writer_position(self) -> tuple[int, int, int]:
+        """This device's last segment, the bytes in it that are whole records, its last
+        sequence number (writer only)."""
+        if self._writer is None:
+            raise StorageFailure("the log is open read-only")
+        return self._writer.segment, self._writer.size, self._writer.seq
+
     # -- reading back ---------------------------------------------------------------------
 
     def read_again(self, reducer: Reducer[S]) -> EventLog[S]:
