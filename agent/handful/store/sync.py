@@ -379,6 +379,8 @@ class FolderSync:
             if base != 0:
                 raise _Arriving()
             seg_header = unpack_header(body, where)
+            if seg_header.first_seq > pos.seq + 1:
+                raise _Arriving()  # records between are still on their way
             if seg_header.first_seq != pos.seq + 1 or seg_header.prev_tag != pos.tag:
                 raise IntegrityError(f"{where}: does not start where the chain this device "
                                      "has ends", path=where)
