@@ -14,10 +14,11 @@ venv="$root/.venv"
 # The browser tests need a real Chromium and Firefox ESR (Debian's; Playwright and Marionette
 # drive them, nothing downloads a browser of its own); the tray tests a virtual screen with a
 # system tray (Xvfb, trayer), xwininfo and ImageMagick's import, and a D-Bus daemon; the
-# languages test a French Firefox ESR (Debian's language pack).
-needs="chromium firefox-esr firefox-esr-l10n-fr xvfb trayer x11-utils imagemagick dbus"
+# languages test a French Firefox ESR (Debian's language pack); the sync tests a real
+# Syncthing pair on loopback.
+needs="chromium firefox-esr firefox-esr-l10n-fr xvfb trayer x11-utils imagemagick dbus syncthing"
 missing=""
-for tool in chromium firefox-esr Xvfb trayer xwininfo import dbus-daemon; do
+for tool in chromium firefox-esr Xvfb trayer xwininfo import dbus-daemon syncthing; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 [ -e /usr/lib/firefox-esr/browser/extensions/langpack-fr@firefox-esr.mozilla.org.xpi ] \
