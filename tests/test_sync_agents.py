@@ -82,8 +82,9 @@ def test_two_agents_merge_each_others_writes_without_being_asked(
         until(lambda: "facebook:first.one" in groups_of(desk), timeout=30)
         desk.ok("groups", "leave", "facebook:first.one")
         until(lambda: groups_of(store)["facebook:first.one"] == "left", timeout=30)
-        popup_status = json.loads(store.ok("status", "--json"))
-        assert popup_status.get("sync", {}).get("enabled", True)
+        status = json.loads(store.ok("status", "--json"))  # what the popup and tray read
+        assert status["sync"] == {"enabled": True, "devices": 2, "problems": []}
+        assert "Sync: 2 devices" in store.ok("status")
     finally:
         desk.run("stop")
         store.run("stop")

@@ -75,8 +75,41 @@ def build(root: Path) -> dict[str, Any]:
             "record_tages": hashes, "events": EVENTS}
 
 
+def build_sync(root: Path, store: Path) -> dict[str, Any]:
+    """The sync folder a device of the vector store `store` (built by `build`) publishes:
+    records 1-2 as a first piece (from the segment's first byte), record 3 as a second."""
+    from handful.store.format import HEADER_SIZE, LENGTH
+    from handful.store.syncfolder import PieceHeader, piece_name
+
+    folder = root / "handful"
+    (folder / "keys").mkdir(parents=True)
+    (folder / "store.json").write_bytes((store / "data" / "store.json").read_bytes())
+    for name in ("passphrase.json", "recovery.json"):
+        (folder / "keys" / name).write_bytes((store / "data" / "keys" / name).read_bytes())
+    segment = (store / "data" / "log" / DEVICE.hex() / "00000001.seg").read_bytes()
+    ends, offset = [], HEADER_SIZE
+    while offset < len(segment):
+        offset += LENGTH.size + LENGTH.unpack_from(segment, offset)[0]
+        ends.append(offset)
+    mine = folder / "devices" / DEVICE.hex()
+    mine.mkdir(parents=True)
+    pieces = []
+    for start, end, first, last in ((0, ends[1], 1, 2), (ends[1], ends[2], 3, 3)):
+        body = segment[start:end]
+        header = PieceHeader(STORE, DEVICE, 1, start, first, last, len(body)).pack()
+        (mine / piece_name(1, first, last)).write_bytes(header + body)
+        pieces.append({"name": piece_name(1, first, last), "header": header.hex(),
+                       "offset": start, "length": len(body)})
+    return {"pieces": pieces}
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1])
     expected = build(target)
     (target / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False)
                                           + "\n")
+    if len(sys.argv) > 2:  # and the sync folder its device publishes
+        sync = Path(sys.argv[2])
+        (sync / "expected.json").parent.mkdir(parents=True, exist_ok=True)
+        (sync / "expected.json").write_text(json.dumps(build_sync(sync, target), indent=2)
+                                            + "\n")
