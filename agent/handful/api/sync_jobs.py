@@ -5,7 +5,8 @@ watchdog's events are hints only: each one names a device folder, and a rescan o
 folder follows once the folder has been quiet for DEBOUNCE seconds. A full pass runs at
 start, after any watcher error, and every RESCAN_EVERY seconds, so a lost event (an inotify
 overflow, a network share) only delays a merge. Passes run one at a time in a thread beside
-the event loop; between them the agent sleeps (idle: one wake-up a second, a comparison).
+the event loop; between them the agent sleeps: a write wakes it (the log's `on_commit`), as
+does a hint; otherwise it wakes every TICK seconds to check its watcher.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ log = logging.getLogger("handful.sync")
 DEBOUNCE = 0.3       # s of quiet in a device's folder before it is rescanned
 PUBLISH_AFTER = 0.2  # s after this device's last write before it is published
 RESCAN_EVERY = 300.0  # s between two full passes
-TICK = 1.0           # s: how often the agent looks whether anything is due
+TICK = 30.0          # s: the longest the agent sleeps (a write or a hint wakes it at once)
 
 
 class SyncJobs:
@@ -56,7 +57,13 @@ class SyncJobs:
     # -- turning on and off -------------------------------------------------------------
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        wake = self._wake.set
+
+        def written() -> None:
+            loop.call_soon_threadsafe(wake)
+
+        self.ledger.log.on_commit = written
         state = load_state(self.ledger)
         if state.folder is not None:
             self.syncer = Syncer(self.ledger, state)
@@ -64,6 +71,7 @@ class SyncJobs:
         self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
+        self.ledger.log.on_commit = None
         self._unwatch()
         if self._task is not None:
             self._task.cancel()

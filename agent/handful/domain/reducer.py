@@ -44,6 +44,33 @@ class EventReducer:
             apply(event)
         return [event.id for event in events], 0
 
+    def add_new(self, state: State, plaintexts: list[bytes], known: set[str]) -> tuple[int, int]:
+        """Fold in the records whose id is not in `known` (each once; `known` gains them):
+        how many were folded, and how many this version cannot read. One decoding of each."""
+        try:
+            events = ev.decode_stored_many(plaintexts)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            folded = unreadable = 0
+            for plaintext in plaintexts:
+                found = self.ids_of([plaintext])
+                if found and found[0] in known:
+                    continue
+                known.update(found)
+                if self.add(state, plaintext) is None:
+                    unreadable += 1
+                else:
+                    folded += 1
+            return folded, unreadable
+        apply = state.apply
+        folded = 0
+        for event in events:
+            if event.id in known:
+                continue
+            known.add(event.id)
+            apply(event)
+            folded += 1
+        return folded, 0
+
     def ids_of(self, plaintexts: list[bytes]) -> list[str]:
         try:
             return [record.id for record in _ids.decode(b"[" + b",".join(plaintexts) + b"]")]

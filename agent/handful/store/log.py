@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from handful.errors import IntegrityError, KeyUnavailable, StorageFailure
@@ -81,6 +81,8 @@ class EventLog(Generic[S]):
         # held while commits fold new events in: readers on other threads take it too
         self.state_lock = threading.Lock()
         self._commits = GroupCommit(self._write_batch)
+        # called (on the committing thread) after each write: sync publishes soon after
+        self.on_commit: Callable[[], None] | None = None
 
     # -- opening --------------------------------------------------------------------------
 
@@ -392,23 +394,30 @@ class EventLog(Generic[S]):
                 added += self._fold_new(plaintexts)
         return added
 
+    def took(self, device: str, number: int, *, first_seq: int, prev_tag: bytes, end: int,
+             seq: int, tag: bytes, plaintexts: list[bytes]) -> int:
+        """Records of another device, verified by sync (store/sync.py) and just appended to
+        its local copy (segment `number`, now `end` bytes long, ending at record `seq` with
+        `tag`): folded in without reading them again. How many were new."""
+        dev = next((d for d in self.devices if d.name == device), None)
+        if dev is None:
+            dev = DeviceLog(device, self.paths.data / "log" / device, [])
+            self.devices = sorted([*self.devices, dev], key=lambda d: d.name)
+        last = dev.last
+        if last is None or last.number != number:
+            last = SegmentScan(dev.folder / segment_name(number), number, first_seq, prev_tag)
+            dev.segments.append(number)
+            dev.scans.append(last)
+        last.end = last.size = end
+        last.last_seq, last.last_tag = seq, tag
+        last.records += len(plaintexts)
+        return self._fold_new(plaintexts)
+
     def _fold_new(self, plaintexts: list[bytes]) -> int:
-        ids: list[str | None] = list(self.reducer.ids_of(plaintexts))
-        if len(ids) != len(plaintexts):  # one without a readable id: look at each alone
-            ids = [next(iter(self.reducer.ids_of([p])), None) for p in plaintexts]
-        added = 0
         with self.state_lock:
-            known = self._index()
-            for event_id, plaintext in zip(ids, plaintexts, strict=True):
-                if event_id is not None and event_id in known:
-                    continue
-                if self.reducer.add(self.state, plaintext) is None:
-                    self.unreadable += 1
-                    continue
-                if event_id is not None:
-                    known.add(event_id)
-                added += 1
-        return added
+            folded, unreadable = self.reducer.add_new(self.state, plaintexts, self._index())
+            self.unreadable += unreadable
+        return folded
 
     # -- appending ------------------------------------------------------------------------
 
@@ -457,6 +466,8 @@ class EventLog(Generic[S]):
                     continue  # folded meanwhile from another device's log (refresh)
                 known.add(event_id)
                 add(self.state, plaintext)
+        if self.on_commit is not None:
+            self.on_commit()
 
 
 __all__ = ["DeviceLog", "EventLog", "Reducer", "SegmentScan", "list_devices", "read_segment"]

@@ -38,6 +38,11 @@ class Reducer(Protocol[S]):
         """Fold many records in; the ids of those read, and how many this version cannot."""
         ...
 
+    def add_new(self, state: S, plaintexts: list[bytes], known: set[str]) -> tuple[int, int]:
+        """Fold in those whose id is not in `known` (which gains them): how many were
+        folded, and how many this version cannot read."""
+        ...
+
     def ids_of(self, plaintexts: list[bytes]) -> list[str]:
         """The event ids of records already folded into a checkpoint."""
         ...

@@ -234,8 +234,6 @@ class FolderSync:
             except OSError as error:
                 result.problems.append(Problem("folder", name, f"{folder}: cannot be read "
                                                f"({error.strerror or error})"))
-        if result.merged:
-            self.log.refresh()
         return result
 
     def _entries(self, folder: Path) -> list[_Entry]:
@@ -404,6 +402,10 @@ class FolderSync:
                 self.files.close(fd)
         else:
             self.files.create(target, body[:at.offset])
+        with target.open("rb") as handle:
+            head = unpack_header(handle.read(HEADER_SIZE), str(target))
+        self.log.took(device, number, first_seq=head.first_seq, prev_tag=head.prev_tag,
+                      end=base + at.offset, seq=at.seq, tag=at.tag, plaintexts=plaintexts)
         return len(plaintexts), _Position(number, base + at.offset, at.seq, at.tag)
 
     def _fork(self, entries: list[_Entry], failed: _Entry, device: str, pos: _Position,
