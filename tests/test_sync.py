@@ -295,9 +295,21 @@ def test_a_fork_keeps_both_chains_events_and_is_reported(
     assert "linkedin:1002" in members and "facebook:clone.only" in members  # both kept
     again = desktop.sync(publish=False)
     assert again.adopted == 0  # each id once
-    # and the laptop itself finds its id used elsewhere
+    # and the laptop itself finds its id used elsewhere: it moves to a new one
+    old = laptop.device
     mine = laptop.sync()
-    assert any(p.kind == "id_taken" for p in mine.problems)
+    assert any(p.kind == "id_taken" and "writes as" in p.detail for p in mine.problems)
+    assert laptop.device != old
+    laptop.write("joined", 9)  # written under the new id, published there
+    after = laptop.sync()
+    assert after.adopted == 1  # the clone's event, found under the old id, kept
+    assert {"linkedin:1002", "linkedin:1009", "facebook:clone.only"} <= set(laptop.memberships())
+    assert (devices_dir(folder) / laptop.device).is_dir()
+    with laptop.open() as ledger:
+        devices, _ = ledger.verify_disk()
+    assert {d["device"] for d in devices} >= {old, laptop.device}
+    desktop.sync(publish=False)
+    assert "linkedin:1009" in desktop.memberships()
 
 
 def test_events_from_a_newer_handful_are_named(pair: tuple[Device, Device],

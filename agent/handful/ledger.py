@@ -176,6 +176,19 @@ class Ledger:
         if self._appender is not None:
             await self._appender.close()
 
+    def move_to_new_device(self) -> str:
+        """This install takes a new device id (its old one is used by another install: a
+        cloned home, a restored backup), keeping its way to unlock the store. The new id."""
+        log = self.log
+        assert self.ident is not None
+        keys = KeyFiles(log.paths.data / "keys", log.meta.store, log.files)
+        ident = DeviceIdentity.new(log.meta.store)
+        if keys.has_keyring(self.ident.name):
+            keys.add_keyring(log.data_key, ident.name)
+        log.move_to(ident)
+        self.ident = ident
+        return ident.name
+
     @property
     def device(self) -> str:
         if self.ident is None:

@@ -190,9 +190,28 @@ class Syncer:
             merged = self.engine.merge(only)
             done.merged, done.adopted = merged.merged, merged.adopted
             done.problems += merged.problems
+            if any(p.kind == "id_taken" for p in merged.problems):
+                self._move(done)
         self.last = done if only is None else _combine(self.last, done, only)
         save_state(self.ledger, self.state)
         return done
+
+
+    def _move(self, done: Pass) -> None:
+        """Another install writes under this device's id: this one moves to a new id (its
+        events so far stay under the old one, which its peers hold too) and publishes under
+        it from now on."""
+        old = self.ledger.device
+        self.state.retired.append(old)
+        new = self.ledger.move_to_new_device()
+        if self.state.name:
+            self.ledger.append(self.ledger.new("device_named", name=self.state.name))
+        self.engine = FolderSync(self.ledger.log, Path(str(self.state.folder)), self.state,
+                                 grace=self.engine.grace)
+        done.problems.append(Problem("id_taken", None, f"this device's id {old[:8]} is used by "
+                                     f"another install; this one writes as {new[:8]} from now "
+                                     "on (nothing is lost)"))
+        done.published += self.engine.publish()
 
 
 def _combine(before: Pass, now: Pass, only: set[str]) -> Pass:

@@ -337,9 +337,35 @@ class EventLog(Generic[S]):
 
     # -- what sync needs of it (store/sync.py) -------------------------------------------
 
+    def move_to(self, ident: DeviceIdentity) -> None:
+        """Write from now on as another device of this store (sync found this device's id
+        used by another install): the old device's log stays, read like any other's; the
+        new one starts at its first segment, with its own remembered head."""
+        if self._writer is None or self.ident is None:
+            raise StorageFailure("the log is open read-only")
+        with self.state_lock:
+            self._save_head()
+            self._copy_head()
+            self._writer.close()
+            # the old device's head goes with it (it would not verify as the new one's); the
+            # new device has written nothing yet, so it needs none until it writes
+            Head.path(self.paths).unlink(missing_ok=True)
+            self.ident = ident
+            ident.save(self.paths, self.files)
+            self._head_saved_seq = -1
+            self._open_for_append()
+            folder = self.paths.data / "log" / ident.name
+            if not any(d.name == ident.name for d in self.devices):
+                self.devices = sorted([*self.devices, DeviceLog(ident.name, folder, [])],
+                                      key=lambda d: d.name)
+
     @property
     def record_key(self) -> bytes:
         return self._key
+
+    @property
+    def data_key(self) -> bytes:
+        return self._data_key
 
     @property
     def ident_bytes(self) -> bytes:
