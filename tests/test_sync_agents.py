@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from handful.paths import Paths
+from handful.tray.actions import TrayActions
 from tests.browser import browsing
 from tests.conftest import Home, base_env
 from tests.synckit import Device
@@ -29,6 +31,11 @@ def until(check: Callable[[], Any], timeout: float = 90, what: str = "") -> Any:
         assert time.monotonic() < deadline, f"not in time: {what}"
         time.sleep(0.2)
     return value
+
+
+def sync_findings(home: Home) -> list[tuple[bool, str]]:
+    doc = json.loads(home.run("doctor", "--json").out)
+    return [(f["ok"], f["detail"]) for f in doc["findings"] if f["check"] == "sync"]
 
 
 def groups_of(home: Home) -> dict[str, str]:
@@ -85,6 +92,26 @@ def test_two_agents_merge_each_others_writes_without_being_asked(
         status = json.loads(store.ok("status", "--json"))  # what the popup and tray read
         assert status["sync"] == {"enabled": True, "devices": 2, "problems": []}
         assert "Sync: 2 devices" in store.ok("status")
+        tray = TrayActions(Paths.from_env(store.env))
+        assert tray.sync_line() == "Syncing with 2 devices"
+        assert sync_findings(store) == [(True, "syncing with 2 devices")]
+
+        # a peer file that never verifies: named by status, doctor and the tray alike
+        desk_status = json.loads(desk.ok("sync", "status", "--json"))
+        desk_id = desk_status["device"]
+        last = next(d["events"] for d in desk_status["devices"] if d["this"])
+        mine = folder / "handful" / "devices" / desk_id
+        [piece] = sorted(mine.glob("*.piece"))[-1:]
+        forged = bytearray(piece.read_bytes())
+        forged[-3] ^= 1
+        (mine / f"00000001-{last + 1:012d}-{last + 1:012d}.piece").write_bytes(bytes(forged))
+        problems = until(lambda: json.loads(store.ok("status", "--json"))["sync"]["problems"],
+                         timeout=30, what="the tampered piece named")
+        assert "never verifies" in problems[0]
+        assert "sync: 1 problem" in tray.title()
+        assert tray.sync_line().startswith("Sync problem: ")
+        [(ok, detail)] = sync_findings(store)
+        assert not ok and "never verifies" in detail
     finally:
         desk.run("stop")
         store.run("stop")

@@ -42,7 +42,9 @@ def examine(installer: Installer, paths: Paths) -> list[Finding]:
         findings.append(Finding("browsers", False, "no browser with a Handful host was found",
                                 "handful install --browser chromium (or chrome, firefox…)"))
     findings.append(_agent(paths))
-    findings.extend(_sight(paths))
+    status = _status(paths)
+    findings.extend(_sight(status))
+    findings.extend(_sync(status))
     findings.extend(_store(paths))
     findings.append(_autostart(installer))
     findings.append(_notifications())
@@ -160,17 +162,35 @@ def _agent(paths: Paths) -> Finding:
                    + (f" (its log: {log})" if log.exists() else ""))
 
 
-def _sight(paths: Paths) -> list[Finding]:
-    """Whether the guard still reads the sites, as the agent has been told (nothing to say
-    when the agent does not answer: its own finding says that)."""
+def _status(paths: Paths) -> dict[str, Any]:
+    """The running agent's status ({} when it does not answer: its own finding says so)."""
     client = AgentClient(paths.runtime, timeout=5)
     try:
         reply = client.send({"id": "doctor", "type": "status"})
     except HandfulError:
-        return []
+        return {}
     finally:
         client.close()
-    sight = reply.get("result", {}).get("sight") if reply.get("ok") else None
+    result = reply.get("result") if reply.get("ok") else None
+    return result if isinstance(result, dict) else {}
+
+
+def _sync(status: dict[str, Any]) -> list[Finding]:
+    """Whether sync with the other devices works, as the agent last found it."""
+    synced = status.get("sync")
+    if not isinstance(synced, dict) or not synced.get("enabled"):
+        return []
+    problems = [p for p in synced.get("problems", []) if isinstance(p, str)]
+    if not problems:
+        return [Finding("sync", True, f"syncing with {synced.get('devices', 0)} devices")]
+    return [Finding("sync", False, problem, "handful sync status (and docs/cli.md, "
+                    "`handful sync`)") for problem in problems]
+
+
+def _sight(status: dict[str, Any]) -> list[Finding]:
+    """Whether the guard still reads the sites, as the agent has been told (nothing to say
+    when the agent does not answer: its own finding says that)."""
+    sight = status.get("sight")
     if not isinstance(sight, dict):
         return []
     problems = [p for p in sight.get("problems", []) if isinstance(p, str)]

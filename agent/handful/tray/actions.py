@@ -61,7 +61,22 @@ class TrayActions:
             parts.append(f"guard paused until {s['guard']['paused_until'][11:16]} UTC")
         if s["fast"]["active"]:
             parts.append(f"networking fast until {s['fast']['ends_at'][:10]}")
+        problems = s.get("sync", {}).get("problems", [])
+        if problems:
+            parts.append(f"sync: {len(problems)} problem{'' if len(problems) == 1 else 's'}")
         return "; ".join(parts)
+
+    def sync_line(self) -> str:
+        """The menu's sync line: the devices, or the first problem (`handful sync status`
+        lists them all)."""
+        synced = self.status().get("sync", {})
+        if not synced.get("enabled"):
+            return "Sync is off"
+        problems = synced.get("problems", [])
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            return f"Sync problem: {problems[0][:90]}{more}"
+        return f"Syncing with {synced['devices']} devices"
 
     def review_label(self) -> str:
         return "Open the review (due)" if self.status()["review"]["due"] else "Open the review"

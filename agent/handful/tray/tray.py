@@ -65,6 +65,7 @@ class Tray:
 
         menu = pystray.Menu(
             item(lambda _: self._safe(a.title), None, enabled=False),
+            item(lambda _: self._safe(a.sync_line, "Sync"), None, enabled=False),
             item(lambda _: self._safe(a.review_label, "Open the review"), act(a.open_review),
                  default=True),
             item(lambda _: self._safe(a.guard_label, "Pause the guard for an hour"),
