@@ -20,7 +20,7 @@ from tests.browser import browsing
 from tests.conftest import Home, base_env
 from tests.synckit import Device
 from tests.syncthing import Pair
-from tests.test_popup_browser import justify_join
+from tests.test_popup_browser import GROUP_URL, justify_join, popup_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -208,3 +208,27 @@ def test_kill_9_while_merging_loses_nothing_and_the_next_pass_finishes(
     assert len(reader_ids := {e["id"] for e in json.loads(reader.ok("export"))["events"]}) \
         >= 30_000
     assert {e.id for e in events} <= reader_ids
+
+
+def test_the_popup_says_which_device_recorded_a_membership(store: Home, tmp_path: Path) -> None:
+    """Merged history in the extension: a group joined on the desktop shows in the laptop's
+    popup as a membership, with the device that recorded it."""
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    store.ok("sync", "enable", str(folder), "--name", "laptop")
+    desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
+    desk.ok("sync", "enable", str(folder), "--name", "desktop", input="")
+    desk.ok("groups", "add", "linkedin:12345", "--name", "Data Folk")
+    desk.ok("sync", "now")
+    store.ok("sync", "now")
+    (tmp_path / "chromium").mkdir()
+    with browsing(store, tmp_path / "chromium") as browser:
+        browser.page(GROUP_URL)
+        popup = popup_for(browser, GROUP_URL)
+        text = popup.inner_text("#membership")
+        assert "Member since" in text and "Recorded on desktop." in text
+        assert popup.get_attribute("#membership", "data-membership") == "member"
+        store.ok("groups", "add", "linkedin:777", "--name", "Mine")  # recorded here: no word
+        doc = json.loads(store.ok("groups", "--json"))
+        by = {g["group"]["id"]: g["by"]["name"] for g in doc["groups"]}
+        assert by == {"12345": "desktop", "777": "laptop"}

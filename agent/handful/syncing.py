@@ -223,6 +223,15 @@ def run_pass(ledger: Ledger, state: SyncState) -> Pass:
     return Syncer(ledger, state).run()
 
 
+def summary(ledger: Ledger, state: SyncState | None, last: Pass | None) -> dict[str, Any]:
+    """What `status` carries of sync (the popup, the tray, `handful status`): on or off, the
+    devices merged here, the last pass's problems (none known without the agent)."""
+    if state is None or state.folder is None:
+        return {"enabled": False, "devices": 0, "problems": []}
+    problems = [p.detail for p in (last.problems if last else []) if p.kind != "stray"]
+    return {"enabled": True, "devices": len(ledger.log.devices), "problems": problems}
+
+
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None

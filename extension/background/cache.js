@@ -38,8 +38,8 @@ async function groupAnswer(group) {
   try {
     const reply = await ask({ type: "group", group: { platform: group.platform, id: group.id } }, GROUP_TIMEOUT_MS);
     if (!reply.ok) return reply.error.code === "agent_unavailable" ? { offline: true, trouble: agentTrouble() } : null;
-    const { group: view, count, cap, delay, members } = reply.result;
-    return { count, cap, delay, members, history: view ? view.history : null, view, offline: false };
+    const { group: view, count, cap, delay, members, device } = reply.result;
+    return { count, cap, delay, members, device, history: view ? view.history : null, view, offline: false };
   } catch (error) {
     return { offline: true, trouble: agentTrouble() };
   }

@@ -89,13 +89,15 @@
     $("scoreboard").replaceChildren(F.scoreboard(status.scoreboard, 0) || el("p", { class: "quiet", text: t("popup_figures_later") }));
   }
 
-  function membershipText(view) {
+  function membershipText(view, thisDevice) {
     if (!view) return t("popup_not_in_log");
     const since = view.since ? F.day(view.since) : null;
     const words = { member: since ? t("popup_member_since", since) : t("popup_member"),
       requested: since ? t("popup_requested_since", since) : t("popup_requested"), left: t("popup_left"),
       declined: t("popup_declined"), deferred: t("popup_deferred"), seen: t("popup_seen") };
-    return words[view.status] || "";
+    const by = view.by && view.by.name && view.by.device !== thisDevice
+      ? ` ${t("popup_recorded_on", view.by.name)}` : ""; // another of the user's devices
+    return (words[view.status] || "") + by;
   }
 
   function showGroup(answer) {
@@ -103,7 +105,7 @@
     $("group-name").textContent = (view && view.group.name) || group.name || `${group.platform}:${group.id}`;
     // away: whether you are a member is not known here (never "not a member")
     $("membership").textContent = answer && answer.offline ? t("popup_membership_unknown")
-      : membershipText(view);
+      : membershipText(view, answer && answer.device);
     $("membership").dataset.membership = answer && answer.offline ? "unknown" : (view ? view.status : "none");
     $("commitment").replaceChildren(...[F.commitment(view), F.pledge(view)].filter(Boolean));
     $("figures").replaceChildren(view ? F.figureTable(view.figures, ["30", "90"]) : "");

@@ -117,7 +117,7 @@ class AgentService:
             with self.ledger.reading() as state:
                 listed = listed_groups(state, everything=body.all)
                 page, after = _page(listed, lambda g: g.key, lambda g: group_view(
-                    g, now, state.aliases_of(g.key)), body.after, body.limit)
+                    g, now, state.aliases_of(g.key), state.device_names), body.after, body.limit)
                 return {"cap": state.setting("cap"), "count": len(state.members()),
                         "groups": page, "next": after}
         if isinstance(body, Review):
@@ -231,13 +231,15 @@ class AgentService:
     def _group(self, group: ev.Group) -> dict[str, Any]:
         with self.ledger.reading() as state:
             found = state.find(group.key)
-            view = group_view(found, clock.now(), state.aliases_of(found.key)) if found else None
+            view = group_view(found, clock.now(), state.aliases_of(found.key),
+                              state.device_names) if found else None
             # the dialog's choice of a group to drop: the least recently seen first, a few
             members = sorted(state.members(), key=lambda g: (g.last_seen, g.key))
             listed = [{"platform": g.platform, "id": g.ident, "name": g.group.name}
                       for g in members[:MEMBERS_LISTED]]
             return {"group": view, "count": len(members), "cap": state.setting("cap"),
-                    "delay": state.setting("guard.delay_seconds"), "members": listed}
+                    "delay": state.setting("guard.delay_seconds"), "members": listed,
+                    "device": self.ledger.device}
 
     def _event(self, type_name: str, fields: dict[str, Any]) -> ev.Event:
         if "type" in fields and fields["type"] != type_name:

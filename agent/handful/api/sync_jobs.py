@@ -27,6 +27,7 @@ from handful.syncing import (
     prepare,
     save_state,
     status,
+    summary,
     turn_on,
 )
 
@@ -115,13 +116,10 @@ class SyncJobs:
             return status(self.ledger, self.syncer.state, self.syncer.last)
 
     def summary(self) -> dict[str, Any]:
-        """What `status` carries for the popup and the tray: on or off, how many devices,
-        the problems in a sentence each."""
-        if self.syncer is None:
-            return {"enabled": False, "devices": 0, "problems": []}
-        last = self.syncer.last
-        return {"enabled": True, "devices": len(self.ledger.log.devices),
-                "problems": [p.detail for p in last.problems if p.kind != "stray"]}
+        """What `status` carries for the popup and the tray (syncing.summary)."""
+        syncer = self.syncer
+        return summary(self.ledger, syncer.state if syncer else None,
+                       syncer.last if syncer else None)
 
     # -- the watcher ----------------------------------------------------------------------
 

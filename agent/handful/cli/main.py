@@ -275,7 +275,7 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"page, or `handful groups leave {missed['key']}`")
     for line in import_lines(doc["imports"]):
         print(line)
-    synced = doc.get("sync")  # (the agent's: only it keeps syncing)
+    synced = doc.get("sync")
     if synced and synced["enabled"]:
         print(f"Sync: {synced['devices']} devices" + "".join(
             f"\nSync problem: {problem}" for problem in synced["problems"]))

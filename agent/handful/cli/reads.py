@@ -61,8 +61,12 @@ class DirectReader:
         return clock.now()
 
     def status(self) -> dict[str, Any]:
-        return status_view(self.ledger.state, self._now(), self.ledger.device
+        view = status_view(self.ledger.state, self._now(), self.ledger.device
                            if self.ledger.ident else None)
+        from handful import syncing
+
+        state = syncing.load_state(self.ledger) if self.ledger.ident else None
+        return {**view, "sync": syncing.summary(self.ledger, state, None)}
 
     def groups(self, *, everything: bool) -> dict[str, Any]:
         return groups_view(self.ledger.state, self._now(), everything=everything)

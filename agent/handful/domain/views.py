@@ -13,8 +13,10 @@ from handful.domain.settings import FAST_DAYS
 from handful.domain.state import FIGURES, WINDOWS, GroupState, State
 
 
-def group_view(gs: GroupState, now: datetime, aliases: list[str] | None = None
-               ) -> dict[str, Any]:
+def group_view(gs: GroupState, now: datetime, aliases: list[str] | None = None,
+               names: dict[str, tuple[Any, str]] | None = None) -> dict[str, Any]:
+    """`names`: the devices' names (`State.device_names`), to say which one recorded the
+    membership as it stands."""
     today = now.date().toordinal()
     commitment = None
     if gs.commitment is not None:
@@ -29,6 +31,11 @@ def group_view(gs: GroupState, now: datetime, aliases: list[str] | None = None
         "key": gs.key,
         "status": gs.status,
         "since": gs.since,
+        # the device that recorded the membership as it stands (its id, and its name if
+        # the user gave one): with sync, the history is every device's
+        "by": None if gs.membership is None else {
+            "device": gs.membership[0][1],
+            "name": (names or {}).get(gs.membership[0][1], (None, None))[1]},
         "figures": {str(days): gs.figures(days, today) for days in WINDOWS},
         "commitment": commitment,
         "pledge": pledge_of(gs),
@@ -61,7 +68,7 @@ def groups_view(state: State, now: datetime, *, everything: bool) -> dict[str, A
     return {
         "cap": state.setting("cap"),
         "count": len(state.members()),
-        "groups": [group_view(g, now, state.aliases_of(g.key))
+        "groups": [group_view(g, now, state.aliases_of(g.key), state.device_names)
                    for g in listed_groups(state, everything=everything)],
     }
 
