@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -329,6 +330,28 @@ def test_events_from_a_newer_handful_are_named(pair: tuple[Device, Device],
     assert problem.kind == "newer" and "update Handful" in problem.detail
 
 
+def test_events_of_a_type_this_version_does_not_know_are_named_per_device(
+        pair: tuple[Device, Device]) -> None:
+    laptop, desktop = pair
+    with laptop.open() as ledger:
+        future = {"id": "future-1", "type": "mentored", "ts": "2026-11-30T10:00:00.000Z",
+                  "device": ledger.device, "mentee": "someone"}
+        ledger.log.append("future-1", json.dumps(future).encode())
+        ledger.append(ledger.new("joined", group={"platform": "linkedin", "id": "55",
+                                                  "name": None, "url": None}))
+    laptop.sync()
+    done = desktop.sync(publish=False)
+    [newer] = [p for p in done.problems if p.kind == "newer"]
+    assert newer.device == laptop.device
+    assert newer.detail.startswith("1 event from a newer version of Handful")
+    assert "linkedin:55" in desktop.memberships()  # the rest merged
+    exported = {e["id"] for e in json.loads(
+        Home(desktop.paths.data.parent, {**base_env(desktop.paths.data.parent),
+                                          "HANDFUL_HOME": str(desktop.paths.data.parent)}
+             ).ok("export"))["events"]}
+    assert "future-1" in exported  # kept
+
+
 def _mount(*args: str) -> None:
     subprocess.run(["mount", *args], check=True, capture_output=True)
 
@@ -393,3 +416,52 @@ def test_a_full_folder_is_named_and_publishing_resumes_once_there_is_room(
         assert again.problems == [] and any("-000000000002-" in n for n in again.published)
     finally:
         subprocess.run(["umount", str(small)], check=True)
+
+
+def test_whole_segments_replace_their_pieces_a_day_later_and_a_new_device_reads_them(
+        tmp_path: Path, folder: Path) -> None:
+    """Compaction: once a segment is full its whole file is published; a day later the
+    device removes that segment's pieces; a device that joins then reads the whole files."""
+    from handful import syncing
+    from handful.ledger import Ledger
+    from handful.store.sync import COMPACT_AFTER, FolderSync
+
+    laptop = Device(tmp_path, "laptop").create()
+    laptop.enable(folder)
+    with Ledger.open(laptop.paths, write=True, max_segment=700) as ledger:
+        state = syncing.load_state(ledger)
+        engine = FolderSync(ledger.log, folder, state)
+        for n in range(8):
+            ledger.append(ledger.new("joined", group={"platform": "linkedin", "id": str(n),
+                                                      "name": f"Group {n}", "url": None}))
+            engine.publish()
+        names = [p.name for p in files_of(folder, ledger.device)]
+        assert "00000001.seg" in names and any(n.startswith("00000001-") for n in names)
+        later = FolderSync(ledger.log, folder, state,
+                           now=lambda: time.time() + COMPACT_AFTER + 60)
+        later.publish()
+        names = [p.name for p in files_of(folder, ledger.device)]
+        whole = sorted(n for n in names if n.endswith(".seg"))
+        assert whole and not any(n.split("-")[0] + ".seg" in whole for n in names
+                                 if n.endswith(".piece"))  # a whole segment's pieces: gone
+        assert any(n.endswith(".piece") for n in names)  # the segment being written: pieces
+    phone = Device(tmp_path, "phone")
+    phone.enable(folder)
+    assert {f"linkedin:{n}" for n in range(8)} <= set(phone.memberships())
+    assert phone.status()["problems"] == []
+
+
+def test_a_folder_gone_is_named_nothing_is_lost_and_it_resumes(
+        pair: tuple[Device, Device], folder: Path) -> None:
+    laptop, desktop = pair
+    moved = folder.with_name("Sync-unmounted")
+    folder.rename(moved)
+    laptop.write("joined", 4)
+    done = laptop.sync()
+    assert [p.kind for p in done.problems] == ["folder"]
+    assert "is gone" in done.problems[0].detail and "nothing is lost" in done.problems[0].detail
+    assert "linkedin:1004" in laptop.memberships()
+    moved.rename(folder)
+    assert laptop.sync().problems == []
+    desktop.sync(publish=False)
+    assert "linkedin:1004" in desktop.memberships()

@@ -417,7 +417,7 @@ class EventLog(Generic[S]):
                 continue  # this device's tail is the writer's own
             plaintexts = catch_up(dev, self._key, self.meta.store)
             if plaintexts:
-                added += self._fold_new(plaintexts)
+                added += self._fold_new(plaintexts)[0]
         return added
 
     def took(self, device: str, number: int, *, first_seq: int, prev_tag: bytes, end: int,
@@ -437,13 +437,20 @@ class EventLog(Generic[S]):
         last.end = last.size = end
         last.last_seq, last.last_tag = seq, tag
         last.records += len(plaintexts)
-        return self._fold_new(plaintexts)
+        folded, unreadable = self._fold_new(plaintexts)
+        last.unreadable += unreadable
+        return folded
 
-    def _fold_new(self, plaintexts: list[bytes]) -> int:
+    def unreadable_of(self, device: str) -> int:
+        """Events of `device` this version cannot read (a newer Handful wrote them)."""
+        dev = next((d for d in self.devices if d.name == device), None)
+        return sum(scan.unreadable for scan in dev.scans) if dev else 0
+
+    def _fold_new(self, plaintexts: list[bytes]) -> tuple[int, int]:
         with self.state_lock:
             folded, unreadable = self.reducer.add_new(self.state, plaintexts, self._index())
             self.unreadable += unreadable
-        return folded
+        return folded, unreadable
 
     # -- appending ------------------------------------------------------------------------
 

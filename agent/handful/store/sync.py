@@ -224,8 +224,8 @@ class FolderSync:
             name = folder.name
             if wanted is not None and name not in wanted:
                 continue
-            if not DEVICE_NAME.match(name) or not folder.is_dir():
-                continue
+            if not DEVICE_NAME.match(name) or folder.is_symlink() or not folder.is_dir():
+                continue  # (a link is never followed out of the folder)
             try:
                 if name == self.me:
                     result.problems += self._check_mine(folder)
@@ -496,6 +496,11 @@ class FolderSync:
                 problems.append(Problem("tampered", device, f"{name} never verifies "
                                         f"({bad[name][2]}); skipped, the folder left as it "
                                         "is", name))
+        newer = self.log.unreadable_of(device)
+        if newer:
+            problems.append(Problem("newer", device, f"{newer} event{'' if newer == 1 else 's'} "
+                                    f"from a newer version of Handful on device {device[:8]}: "
+                                    "update Handful here (they are kept, not counted)"))
         if device in self.state.forks:
             problems.append(Problem("fork", device, self.state.forks[device]))
         waiting = False
