@@ -50,4 +50,4 @@ echo "== mypy --strict"; mypy
 echo "== import-linter (the layers)"; lint-imports --no-cache
 # Two workers (a file's tests together, --dist loadfile): about 12 instead of 21 minutes here,
 # since most of it waits on browsers, agents and timers. HANDFUL_TEST_WORKERS=0: one process.
-echo "== pytest"; pytest -n "${HANDFUL_TEST_WORKERS:-2}" --dist loadfile "$@"
+echo "== pytest"; pytest -n "${HANDFUL_TEST_WORKERS:-2}" --dist loadfile --durations=15 "$@"

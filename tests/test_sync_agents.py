@@ -232,3 +232,97 @@ def test_the_popup_says_which_device_recorded_a_membership(store: Home, tmp_path
         doc = json.loads(store.ok("groups", "--json"))
         by = {g["group"]["id"]: g["by"]["name"] for g in doc["groups"]}
         assert by == {"12345": "desktop", "777": "laptop"}
+
+
+class SimulatedSyncTool:
+    """What a sync tool does between three machines' folders: each device's files copied to
+    the others' folders in random order, after random delays, first under a temp name
+    (left cut short a while), then renamed. (It carries no deletions: compaction waits a day.)"""
+
+    def __init__(self, folders: list[Path], seed: int) -> None:
+        import random
+        import threading
+
+        self.folders = folders
+        self.rng = random.Random(seed)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SimulatedSyncTool:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(10)
+
+    def _pending(self) -> list[tuple[Path, Path]]:
+        todo = []
+        for source in self.folders:
+            for path in sorted(source.rglob("*")):
+                if not path.is_file() or path.name.startswith("."):
+                    continue
+                relative = path.relative_to(source)
+                for target in self.folders:
+                    if target is source:
+                        continue
+                    copy = target / relative
+                    if not copy.exists() or copy.stat().st_size != path.stat().st_size:
+                        todo.append((path, copy))
+        return todo
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            todo = self._pending()
+            self.rng.shuffle(todo)
+            for source, copy in todo[:3]:
+                try:
+                    data = source.read_bytes()
+                except OSError:
+                    continue
+                if copy.exists() and copy.stat().st_size >= len(data):
+                    continue  # (another source's copy of the same file came first)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                temp = copy.with_name(f".syncthing.{copy.name}.tmp")
+                temp.write_bytes(data[: self.rng.randrange(len(data) + 1)])
+                self.stop.wait(self.rng.uniform(0, 0.3))
+                temp.write_bytes(data)
+                temp.rename(copy)
+            self.stop.wait(self.rng.uniform(0.05, 0.4))
+
+
+def test_three_agents_through_a_simulated_sync_tool_end_with_one_history(
+        store: Home, tmp_path: Path) -> None:
+    folders = [tmp_path / f"Sync-{n}" for n in range(3)]
+    for folder in folders:
+        folder.mkdir()
+    homes = [store] + [Home(tmp_path / f"home{n}", base_env(tmp_path / f"home{n}"))
+                       for n in (1, 2)]
+    store.ok("sync", "enable", str(folders[0]), "--name", "laptop")
+    with SimulatedSyncTool(folders, seed=18):
+        for n, home in enumerate(homes[1:], start=1):
+            until(lambda n=n: (folders[n] / "handful" / "store.json").is_file(), timeout=30)
+            until(lambda n=n, home=home: home.run(
+                "sync", "enable", str(folders[n]), "--name", f"device{n}", input="").code == 0,
+                timeout=30, what="joining through the simulated tool")
+        for home in homes:
+            home.ok("start")
+        try:
+            for n, home in enumerate(homes):
+                for k in range(3):
+                    home.ok("groups", "add", f"linkedin:{n}{k}", "--name", f"Group {n}{k}")
+            homes[2].ok("groups", "leave", "linkedin:00")  # left on one: left on all
+            wanted = {f"linkedin:{n}{k}": "member" for n in range(3) for k in range(3)}
+            wanted["linkedin:00"] = "left"
+            for home in homes:
+                until(lambda home=home: groups_of(home) == wanted, timeout=60,
+                      what="every device's groups everywhere")
+            ids = [sorted(e["id"] for e in json.loads(h.ok("export"))["events"]) for h in homes]
+            assert ids[0] == ids[1] == ids[2]
+            for home in homes:
+                status = json.loads(home.ok("sync", "status", "--json"))
+                assert len(status["devices"]) == 3
+                assert all(d["problems"] == [] for d in status["devices"]), status
+        finally:
+            for home in homes:
+                home.run("stop")
