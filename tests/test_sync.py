@@ -130,6 +130,25 @@ def test_a_wrong_passphrase_joins_nothing_and_leaves_nothing(
     assert (guest.data / "store.json").is_file()
 
 
+def test_a_machine_with_a_keyring_joins_with_the_recovery_key(
+        home: Home, tmp_path: Path, folder: Path) -> None:
+    made = json.loads(home.ok("init", "--json"))
+    home.ok("groups", "add", "linkedin:3", "--name", "Three")
+    home.ok("sync", "enable", str(folder))
+    env = {k: v for k, v in base_env(tmp_path / "keyed").items() if k != "HANDFUL_PASSPHRASE"}
+    env.update({"PYTHON_KEYRING_BACKEND": "memory_keyring.FileBackedKeyring",
+                "HANDFUL_TEST_KEYRING": str(tmp_path / "keyring.json")})
+    keyed = Home(tmp_path / "keyed", env)
+    wrong = keyed.run("sync", "enable", str(folder), input="AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-"
+                                                             "AAAA-AAAA\n")
+    assert wrong.code == 4 and "does not unlock" in wrong.err
+    assert not (keyed.data / "store.json").exists()
+    keyed.ok("sync", "enable", str(folder), "--name", "work", input=made["recovery_key"] + "\n")
+    assert "Three" in keyed.ok("groups")  # opened by the OS keyring from now on
+    assert sorted(p.name for p in (keyed.data / "keys").iterdir())[0].startswith("keyring-")
+    assert not any(p.name.startswith("keyring-") for p in (folder / "handful" / "keys").iterdir())
+
+
 def test_the_browser_can_never_point_the_agent_at_a_folder(agent: Home, folder: Path) -> None:
     from tests.hostkit import Host
 
