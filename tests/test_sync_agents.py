@@ -4,6 +4,7 @@ browser on one of them, and kill -9 in the middle of publishing and of merging."
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -116,6 +117,41 @@ def test_two_agents_merge_each_others_writes_without_being_asked(
         desk.run("stop")
         store.run("stop")
 
+
+
+def test_a_watcher_that_lost_events_is_followed_by_a_full_pass(
+        store: Home, tmp_path: Path) -> None:
+    """A real inotify overflow: while the agent is stopped (SIGSTOP) a burst of files fills
+    the kernel's queue, then the other device's file lands, its events lost. The agent must
+    read every folder again at once, not at its next periodic pass (RESCAN_EVERY, 5 min)."""
+    folder = tmp_path / "Shared"
+    folder.mkdir()
+    store.ok("sync", "enable", str(folder), "--name", "laptop")
+    desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
+    desk.ok("sync", "enable", str(folder), "--name", "desktop", input="")
+    store.ok("start")
+    try:
+        desk.ok("groups", "add", "facebook:before.burst", "--name", "Before")
+        desk.ok("sync", "now")
+        until(lambda: "facebook:before.burst" in groups_of(store), timeout=30,
+              what="the watcher's hint, before any loss")
+        queue = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+        burst = folder / "handful" / "devices" / "burst"  # not a device's name: never read
+        burst.mkdir()
+        pid = int((store.root / "run" / "agent.pid").read_text())
+        desk.ok("groups", "add", "facebook:after.burst", "--name", "After")
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            for n in range(queue // 2 + 1000):  # each file: created, opened, closed
+                (burst / f"f{n}").touch()
+            desk.ok("sync", "now")  # the desktop's new piece lands: its events are lost
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        until(lambda: "facebook:after.burst" in groups_of(store), timeout=60,
+              what="a full pass after the watcher lost events")
+        assert "the watcher lost events" in (store.root / "run" / "agent.log").read_text()
+    finally:
+        store.run("stop")
 
 WRITER = """
 import os, sys

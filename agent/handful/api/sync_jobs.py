@@ -3,8 +3,9 @@ durable, the other devices' merged soon after their files land.
 
 watchdog's events are hints only: each one names a device folder, and a rescan of that
 folder follows once the folder has been quiet for DEBOUNCE seconds. A full pass runs at
-start, after any watcher error, and every RESCAN_EVERY seconds, so a lost event (an inotify
-overflow, a network share) only delays a merge. Passes run one at a time in a thread beside
+start, after any watcher error or lost events (an inotify queue overflow, which watchdog
+reports as `events_lost`), and every RESCAN_EVERY seconds, so a hint that never came (a
+network share) only delays a merge. Passes run one at a time in a thread beside
 the event loop; between them the agent sleeps: a write wakes it (the log's `on_commit`), as
 does a hint; otherwise it wakes every TICK seconds to check its watcher.
 """
@@ -133,10 +134,13 @@ class SyncJobs:
         except ImportError:  # (a dependency: only a broken install lacks it)
             return
         loop = self._loop
-        hint = self._hint
+        hint, lost = self._hint, self._lost
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.event_type == "events_lost":  # an inotify or a Windows overflow
+                    loop.call_soon_threadsafe(lost)
+                    return
                 for where in (event.src_path, getattr(event, "dest_path", "")):
                     if where:
                         loop.call_soon_threadsafe(hint, str(where))
@@ -159,6 +163,13 @@ class SyncJobs:
                 self._observer.stop()
                 self._observer.join(5)
             self._observer = None
+
+    def _lost(self) -> None:
+        """The watcher lost events (its queue overflowed): which files landed is unknown,
+        so every device's folder is read again."""
+        log.warning("sync: the watcher lost events (its queue overflowed); a full pass follows")
+        self._full_due = True
+        self._wake.set()
 
     def _hint(self, where: str) -> None:
         try:
