@@ -38,8 +38,8 @@ def paths_in(root: Path) -> Paths:
 
 
 def new_view(seed: Path, where: Path) -> Path:
-    shutil.copytree(seed / "handful", where / "handful",
-                    ignore=shutil.ignore_patterns("devices"))
+    shutil.copytree(seed / "handful", where / "handful",  # the store's files, no log
+                    ignore=shutil.ignore_patterns("*.piece", "*.seg"))
     return where
 
 

@@ -60,9 +60,10 @@ def test_a_second_machine_joins_from_the_folder_and_both_keep_one_history(
     store.ok("groups", "add", "linkedin:1", "--name", "Deep Work")
     out = store.ok("sync", "enable", str(folder), "--name", "laptop")
     assert f"Syncing through {folder}." in out and "laptop (this device)" in out
-    assert (folder / "handful" / "store.json").is_file()
-    assert sorted(p.name for p in (folder / "handful" / "keys").iterdir()) == \
-        ["passphrase.json", "recovery.json"]  # never a keyring's wrapping
+    [laptop] = (folder / "handful" / "devices").iterdir()
+    assert sorted(p.name for p in (folder / "handful").iterdir()) == ["devices"]
+    assert sorted(p.name for p in laptop.iterdir() if not p.name.endswith(".piece")) == \
+        ["passphrase.json", "recovery.json", "store.json"]  # never a keyring's wrapping
 
     desk = second_home(tmp_path, "desk")
     joined = json.loads(desk.ok("sync", "enable", str(folder), "--name", "desktop", "--json",
@@ -117,6 +118,27 @@ def test_enable_refuses_two_stores_and_a_wrong_folder_with_one_line(
     assert nothing.code == 1 and "no store on this machine and none in" in nothing.err
     assert not lost.data.exists() or not (lost.data / "store.json").exists()
 
+    # a device's logs whose store description has not come yet: not "no store"
+    early = tmp_path / "Early"
+    shutil.copytree(folder, early)
+    [device] = (early / "handful" / "devices").iterdir()
+    (device / "store.json").unlink()
+    arriving = lost.run("sync", "enable", str(early), input="")
+    assert arriving.code == 1 and "no store.json: it may still be arriving" in arriving.err
+
+    # a folder that carries the devices of two stores (two users, one folder): refused
+    mixed = tmp_path / "Mixed"
+    shutil.copytree(folder, mixed)
+    spare = tmp_path / "Spare"
+    spare.mkdir()
+    other.ok("sync", "enable", str(spare))
+    shutil.copytree(spare / "handful" / "devices", mixed / "handful" / "devices",
+                    dirs_exist_ok=True)
+    for joining in (lost, other):
+        two = joining.run("sync", "enable", str(mixed), input="")
+        assert two.code == 1 and "holds devices of 2 stores" in two.err, two.err
+    assert not (lost.data / "store.json").exists()
+
 
 def test_a_wrong_passphrase_joins_nothing_and_leaves_nothing(
         store: Home, tmp_path: Path, folder: Path) -> None:
@@ -146,7 +168,8 @@ def test_a_machine_with_a_keyring_joins_with_the_recovery_key(
     keyed.ok("sync", "enable", str(folder), "--name", "work", input=made["recovery_key"] + "\n")
     assert "Three" in keyed.ok("groups")  # opened by the OS keyring from now on
     assert sorted(p.name for p in (keyed.data / "keys").iterdir())[0].startswith("keyring-")
-    assert not any(p.name.startswith("keyring-") for p in (folder / "handful" / "keys").iterdir())
+    assert not any(p.name.startswith("keyring-")
+                   for p in (folder / "handful" / "devices").glob("*/*"))
 
 
 def test_the_browser_can_never_point_the_agent_at_a_folder(agent: Home, folder: Path) -> None:

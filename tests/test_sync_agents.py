@@ -49,7 +49,7 @@ def test_a_join_in_the_browser_crosses_a_real_syncthing_pair_and_back(
     with Pair(tmp_path / "syncthing") as pair:
         store.ok("sync", "enable", str(pair.a.folder), "--name", "laptop")
         desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
-        until((pair.b.folder / "handful" / "keys" / "passphrase.json").is_file,
+        until(lambda: any((pair.b.folder / "handful" / "devices").glob("*/passphrase.json")),
               what="Syncthing carrying the store's description to the other home")
         # (store.json may land a moment after the key files: joining is tried again)
         until(lambda: desk.run("sync", "enable", str(pair.b.folder), "--name", "desktop",
@@ -337,7 +337,8 @@ def test_three_agents_through_a_simulated_sync_tool_end_with_one_history(
     store.ok("sync", "enable", str(folders[0]), "--name", "laptop")
     with SimulatedSyncTool(folders, seed=18):
         for n, home in enumerate(homes[1:], start=1):
-            until(lambda n=n: (folders[n] / "handful" / "store.json").is_file(), timeout=30)
+            until(lambda n=n: any((folders[n] / "handful" / "devices").glob("*/store.json")),
+                  timeout=30)
             until(lambda n=n, home=home: home.run(
                 "sync", "enable", str(folders[n]), "--name", f"device{n}", input="").code == 0,
                 timeout=30, what="joining through the simulated tool")
@@ -347,6 +348,8 @@ def test_three_agents_through_a_simulated_sync_tool_end_with_one_history(
             for n, home in enumerate(homes):
                 for k in range(3):
                     home.ok("groups", "add", f"linkedin:{n}{k}", "--name", f"Group {n}{k}")
+            until(lambda: groups_of(homes[2]).get("linkedin:00") == "member", timeout=60,
+                  what="the laptop's group on the third device")
             homes[2].ok("groups", "leave", "linkedin:00")  # left on one: left on all
             wanted = {f"linkedin:{n}{k}": "member" for n in range(3) for k in range(3)}
             wanted["linkedin:00"] = "left"

@@ -19,7 +19,7 @@ from handful.errors import HandfulError, NotInitialised, UsageError
 from handful.ledger import Ledger, init_store
 from handful.paths import Paths, private_dir
 from handful.store.files import Files
-from handful.store.layout import StoreMeta
+from handful.store.layout import DEVICE_NAME, StoreMeta
 from handful.store.sync import ARRIVING_GRACE, FolderSync, Pass, Problem
 from handful.store.syncfolder import DEVICES, PUBLISHED_KEYS, ROOT
 from handful.store.syncstate import SyncState
@@ -34,16 +34,34 @@ class SyncRefused(HandfulError):
     reason = "sync"
 
 
-def _folder_store(folder: Path) -> bytes | None:
-    path = folder / ROOT / "store.json"
-    try:
-        doc = json.loads(path.read_text())
-        return bytes.fromhex(doc["store"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        raise SyncRefused(f"{path}: not a Handful store description this version reads"
-                          ) from None
+def _published_stores(folder: Path) -> dict[bytes, list[Path]]:
+    """The stores whose devices publish in DIR: each store id, and the device folders that
+    carry its description (store.json) and wrappings, in a fixed order."""
+    stores: dict[bytes, list[Path]] = {}
+    devices = folder / ROOT / DEVICES
+    if not devices.is_dir():
+        return stores
+    for device in sorted(devices.iterdir()):
+        path = device / "store.json"
+        if not DEVICE_NAME.match(device.name) or device.is_symlink() or not path.is_file():
+            continue
+        try:
+            store = bytes.fromhex(json.loads(path.read_text())["store"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise SyncRefused(f"{path}: not a Handful store description this version reads"
+                              ) from None
+        stores.setdefault(store, []).append(device)
+    return stores
+
+
+def _folder_store(folder: Path) -> tuple[bytes, list[Path]] | None:
+    """The one store whose devices publish in DIR (None: no device has published yet)."""
+    stores = _published_stores(folder)
+    if len(stores) > 1:
+        named = ", ".join(sorted(s.hex()[:8] for s in stores))
+        raise SyncRefused(f"{folder / ROOT / DEVICES} holds devices of {len(stores)} stores "
+                          f"({named}): choose a folder that carries one")
+    return next(iter(stores.items()), None)
 
 
 def _check_folder(folder: Path) -> Path:
@@ -53,23 +71,26 @@ def _check_folder(folder: Path) -> Path:
     return folder
 
 
-def join_from_folder(paths: Paths, folder: Path, recovery_key: Callable[[], str | None]
-                     ) -> str:
-    """This machine has no store: copy the folder's description and key wrappings into the
-    data folder, unlock them (HANDFUL_PASSPHRASE, else the recovery key) and join as a new
-    device. The device id."""
-    root = folder / ROOT
+def join_from_folder(paths: Paths, devices: list[Path],
+                     recovery_key: Callable[[], str | None]) -> str:
+    """This machine has no store: copy a device's published description and key wrappings
+    into the data folder, unlock them (HANDFUL_PASSPHRASE, else the recovery key) and join
+    as a new device. The device id."""
+    passphrase = bool(os.environ.get("HANDFUL_PASSPHRASE"))
+    wanted = "passphrase.json" if passphrase else "recovery.json"
+    # a device that published the wrapping this machine can use (passphrase mode: one with a
+    # passphrase wrapping, else any that has the recovery key's)
+    source = next((d for d in devices if (d / wanted).is_file()), devices[0])
     files = Files()
     private_dir(paths.data / "keys")
     for name in PUBLISHED_KEYS:
-        source = root / "keys" / name
-        if source.is_file():
-            files.replace(paths.data / "keys" / name, source.read_bytes())
-    passphrase = bool(os.environ.get("HANDFUL_PASSPHRASE")) and \
-        (paths.data / "keys" / "passphrase.json").exists()
+        published = source / name
+        if published.is_file():
+            files.replace(paths.data / "keys" / name, published.read_bytes())
+    passphrase = passphrase and (paths.data / "keys" / "passphrase.json").exists()
     key = None if passphrase else recovery_key()
     try:
-        files.replace(StoreMeta.path(paths), (root / "store.json").read_bytes())
+        files.replace(StoreMeta.path(paths), (source / "store.json").read_bytes())
         result = init_store(paths, recovery_key=key, files=files)
     except BaseException:
         # nothing half-joined: the copies go, so the next try starts as this one did
@@ -89,24 +110,27 @@ def prepare(paths: Paths, folder: Path, name: str | None,
         name = name.strip()
         if not 0 < len(name) <= MAX_NAME or not name.isprintable():
             raise UsageError(f"--name: 1 to {MAX_NAME} printable characters")
-    theirs = _folder_store(folder)
-    if (folder / ROOT / DEVICES).is_dir() and theirs is None:
-        raise SyncRefused(f"{folder / ROOT} holds devices' logs but no store.json: it may "
-                          "still be arriving; try again once your sync tool has finished")
+    found = _folder_store(folder)
+    devices = folder / ROOT / DEVICES
+    if found is None and devices.is_dir() and any(DEVICE_NAME.match(d.name)
+                                                  for d in devices.iterdir()):
+        raise SyncRefused(f"{devices} holds devices' logs but no store.json: it may still be "
+                          "arriving; try again once your sync tool has finished")
     if StoreMeta.path(paths).exists():
         mine = StoreMeta.load(paths).store
-        if theirs is not None and theirs != mine:
+        if found is not None and found[0] != mine:
+            theirs = found[0]
             raise SyncRefused(
                 f"{folder} holds another Handful store ({theirs.hex()[:8]}; this machine's is "
                 f"{mine.hex()[:8]}): two stores cannot be merged. Choose another folder; or, "
                 "to make this machine a device of that store, export this one (`handful "
                 "export -o FILE`), move its data folder aside and run `handful sync enable` "
                 "again")
-    elif theirs is None:
+    elif found is None:
         raise NotInitialised(f"no store on this machine and none in {folder}: run `handful "
                              "init` on one machine first and `handful sync enable` there")
     else:
-        join_from_folder(paths, folder, recovery_key)
+        join_from_folder(paths, found[1], recovery_key)
     return folder, name
 
 

@@ -77,22 +77,21 @@ def build(root: Path) -> dict[str, Any]:
 
 def build_sync(root: Path, store: Path) -> dict[str, Any]:
     """The sync folder a device of the vector store `store` (built by `build`) publishes:
-    records 1-2 as a first piece (from the segment's first byte), record 3 as a second."""
+    the store's description and wrappings, records 1-2 as a first piece (from the segment's
+    first byte), record 3 as a second."""
     from handful.store.format import HEADER_SIZE, LENGTH
     from handful.store.syncfolder import PieceHeader, piece_name
 
-    folder = root / "handful"
-    (folder / "keys").mkdir(parents=True)
-    (folder / "store.json").write_bytes((store / "data" / "store.json").read_bytes())
+    mine = root / "handful" / "devices" / DEVICE.hex()
+    mine.mkdir(parents=True)
+    (mine / "store.json").write_bytes((store / "data" / "store.json").read_bytes())
     for name in ("passphrase.json", "recovery.json"):
-        (folder / "keys" / name).write_bytes((store / "data" / "keys" / name).read_bytes())
+        (mine / name).write_bytes((store / "data" / "keys" / name).read_bytes())
     segment = (store / "data" / "log" / DEVICE.hex() / "00000001.seg").read_bytes()
     ends, offset = [], HEADER_SIZE
     while offset < len(segment):
         offset += LENGTH.size + LENGTH.unpack_from(segment, offset)[0]
         ends.append(offset)
-    mine = folder / "devices" / DEVICE.hex()
-    mine.mkdir(parents=True)
     pieces = []
     for start, end, first, last in ((0, ends[1], 1, 2), (ends[1], ends[2], 3, 3)):
         body = segment[start:end]

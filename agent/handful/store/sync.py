@@ -120,8 +120,8 @@ class FolderSync:
     def publish(self) -> list[str]:
         """Put this device's new records in DIR; the names written."""
         mine = self.root / DEVICES / self.me
-        self._publish_store()
         mine.mkdir(parents=True, exist_ok=True)
+        self._publish_store(mine)
         if not self._published:
             self._published = self._read_published(mine)
         written: list[str] = []
@@ -154,12 +154,13 @@ class FolderSync:
         self._compact(mine)
         return written
 
-    def _publish_store(self) -> None:
-        """store.json and the wrappings a new device can unlock with (once, and again when
-        one changed): never a keyring's, which only its own machine can open."""
+    def _publish_store(self, mine: Path) -> None:
+        """store.json and the wrappings a new machine can unlock with, in this device's own
+        folder (written when missing, and again only if this device's own copy changed):
+        never a keyring's wrapping, which only its own machine can open."""
         data = self.log.paths.data
-        targets = [(data / "store.json", self.root / "store.json")]
-        targets += [(data / "keys" / name, self.root / "keys" / name) for name in PUBLISHED_KEYS]
+        targets = [(data / "store.json", mine / "store.json")]
+        targets += [(data / "keys" / name, mine / name) for name in PUBLISHED_KEYS]
         for source, target in targets:
             try:
                 content = source.read_bytes()
@@ -170,7 +171,6 @@ class FolderSync:
                     continue
             except OSError:
                 pass
-            target.parent.mkdir(parents=True, exist_ok=True)
             self._write(target, content)
 
     def _read_published(self, mine: Path) -> dict[int, tuple[int, int]]:

@@ -1,9 +1,10 @@
 """The sync folder's format: what a device publishes in DIR and how it is named, so that a
 reader accepts exact names only (docs/format.md, "The sync folder", says the same in prose).
 
-    DIR/handful/store.json                      the store's description (as data/store.json)
-    DIR/handful/keys/passphrase.json            the data key wrapped by a passphrase, and
-    DIR/handful/keys/recovery.json              by the recovery key (never a keyring's)
+    DIR/handful/devices/<device>/store.json     the store's description (as data/store.json)
+    DIR/handful/devices/<device>/passphrase.json  the data key wrapped by a passphrase, and
+    DIR/handful/devices/<device>/recovery.json    by the recovery key (never a keyring's):
+                                                what a new machine joins with
     DIR/handful/devices/<device>/NNNNNNNN.seg   segment N whole: final, published once the
                                                 device has moved on to segment N+1
     DIR/handful/devices/<device>/NNNNNNNN-FFFFFFFFFFFF-LLLLLLLLLLLL.piece
@@ -42,6 +43,7 @@ from handful.errors import IntegrityError
 ROOT = "handful"            # DIR/handful: everything Handful puts in the sync folder
 DEVICES = "devices"
 PUBLISHED_KEYS = ("passphrase.json", "recovery.json")  # a keyring's wrapping stays home
+STORE_FILES = ("store.json", *PUBLISHED_KEYS)   # in each device's folder, as in data/
 
 PIECE_MAGIC = b"HNDFPCE\x00"
 PIECE_VERSION = 1
@@ -69,7 +71,8 @@ _CONFLICT = (
 
 @dataclass(frozen=True)
 class Name:
-    """What a name in a device's folder is: `segment` or `piece` (exact names), `arriving`
+    """What a name in a device's folder is: `segment` or `piece` (exact names), `store`
+    (the store's description or a key wrapping, STORE_FILES), `arriving`
     (a sync tool's or a publish's temp file), `stub` (a placeholder not yet local),
     `conflict` (a sync tool's conflict copy of an exact name: two writers of one device id),
     or `stray` (anything else). `base`: the exact name a temp, stub or conflict stands for."""
@@ -104,6 +107,8 @@ def classify(name: str) -> Name:
     found = exact(name)
     if found is not None:
         return found
+    if name in STORE_FILES:
+        return Name("store", base=name)
     for pattern in _TEMP:
         if match := pattern.match(name):
             return Name("arriving", base=match.group(1))
