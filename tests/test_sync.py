@@ -333,7 +333,8 @@ def test_a_fork_keeps_both_chains_events_and_is_reported(
 
     done = desktop.sync(publish=False)
     assert done.adopted == 1
-    assert any(p.kind == "fork" and "two chains" in p.detail for p in done.problems)
+    assert any(p.kind == "fork" and f"two chains under laptop ({laptop.device[:8]})" in
+               p.detail for p in done.problems)
     members = desktop.memberships()
     assert "linkedin:1002" in members and "facebook:clone.only" in members  # both kept
     again = desktop.sync(publish=False)
@@ -385,7 +386,8 @@ def test_events_of_a_type_this_version_does_not_know_are_named_per_device(
     done = desktop.sync(publish=False)
     [newer] = [p for p in done.problems if p.kind == "newer"]
     assert newer.device == laptop.device
-    assert newer.detail.startswith("1 event from a newer version of Handful")
+    assert newer.detail.startswith(f"1 event from a newer version of Handful on laptop "
+                                   f"({laptop.device[:8]}): update Handful here")
     assert "linkedin:55" in desktop.memberships()  # the rest merged
     exported = {e["id"] for e in json.loads(
         Home(desktop.paths.data.parent, {**base_env(desktop.paths.data.parent),

@@ -193,8 +193,14 @@ class Syncer:
             raise UsageError("sync is off: run `handful sync enable DIR`")
         self.ledger = ledger
         self.state = state
-        self.engine = FolderSync(ledger.log, Path(state.folder), state, grace=grace)
+        self.engine = FolderSync(ledger.log, Path(state.folder), state, grace=grace,
+                                 label=self.label)
         self.last: Pass = Pass()
+
+    def label(self, device: str) -> str:
+        """A device as the user knows it: the name it was given (`--name`), with its id."""
+        named = self.ledger.state.device_names.get(device)
+        return f"{named[1]} ({device[:8]})" if named else f"device {device[:8]}"
 
     def run(self, only: set[str] | None = None, publish: bool = True) -> Pass:
         done = Pass()
@@ -231,7 +237,7 @@ class Syncer:
         if self.state.name:
             self.ledger.append(self.ledger.new("device_named", name=self.state.name))
         self.engine = FolderSync(self.ledger.log, Path(str(self.state.folder)), self.state,
-                                 grace=self.engine.grace)
+                                 grace=self.engine.grace, label=self.label)
         done.problems.append(Problem("id_taken", None, f"this device's id {old[:8]} is used by "
                                      f"another install; this one writes as {new[:8]} from now "
                                      "on (nothing is lost)"))

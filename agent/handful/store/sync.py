@@ -99,7 +99,8 @@ class _Position:
 class FolderSync:
     def __init__(self, log: EventLog[Any], folder: Path, state: SyncState, *,
                  files: Files | None = None, grace: float = ARRIVING_GRACE,
-                 now: Callable[[], float] = time.time) -> None:
+                 now: Callable[[], float] = time.time,
+                 label: Callable[[str], str] = lambda device: f"device {device[:8]}") -> None:
         if log.ident is None:
             raise IntegrityError("this machine has no device id; run `handful init`")
         self.log = log
@@ -109,6 +110,7 @@ class FolderSync:
         self.files = files or Files()
         self.grace = grace
         self.now = now
+        self.label = label  # how a problem names a device: its name where it has one
         self.me = log.ident.name
         self._store = log.meta.store
         self._key = log.record_key
@@ -422,7 +424,7 @@ class FolderSync:
         if fresh:
             self.log.append_many(fresh)
             result.adopted += len(fresh)
-        detail = (f"two chains under device {device[:8]}: its log in the folder does not "
+        detail = (f"two chains under {self.label(device)}: its log in the folder does not "
                   f"continue the {pos.seq} records this device has (a restored backup or a "
                   f"cloned home); {len(fresh)} events of the other chain were kept")
         self.state.forks[device] = detail
@@ -499,7 +501,7 @@ class FolderSync:
         newer = self.log.unreadable_of(device)
         if newer:
             problems.append(Problem("newer", device, f"{newer} event{'' if newer == 1 else 's'} "
-                                    f"from a newer version of Handful on device {device[:8]}: "
+                                    f"from a newer version of Handful on {self.label(device)}: "
                                     "update Handful here (they are kept, not counted)"))
         if device in self.state.forks:
             problems.append(Problem("fork", device, self.state.forks[device]))
