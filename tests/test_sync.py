@@ -356,6 +356,39 @@ def test_a_fork_keeps_both_chains_events_and_is_reported(
     assert "linkedin:1009" in desktop.memberships()
 
 
+def test_a_conflict_copy_with_the_same_bytes_is_a_duplicate_not_a_fork(
+        pair: tuple[Device, Device], folder: Path) -> None:
+    """Sync tools make conflict copies of files that did not really diverge (the same piece
+    carried by two routes): one that holds exactly what the chain has is no second chain.
+    Neither device names a fork, adopts anything, or moves to a new id."""
+    laptop, desktop = pair
+    laptop.write("joined", 2)
+    laptop.sync()
+    desktop.write("joined", 3)
+    desktop.sync()
+    laptop.sync()
+    for device in (laptop.device, desktop.device):
+        piece = [p for p in files_of(folder, device) if p.suffix == ".piece"][-1]
+        stem, ext = piece.name.rsplit(".", 1)
+        shutil.copy(piece, piece.with_name(f"{stem}.sync-conflict-20261207-091500-QWERTY1.{ext}"))
+        shutil.copy(piece, piece.with_name(f"{stem} (desk's conflicted copy 2026-12-07).{ext}"))
+    before = {laptop.device, desktop.device}
+    for device in (laptop, desktop):
+        done = device.sync(grace=0)
+        assert done.problems == [] and done.adopted == 0, done.problems
+    assert {laptop.device, desktop.device} == before
+    assert set(laptop.memberships()) == set(desktop.memberships()) == {
+        "linkedin:1001", "linkedin:1002", "linkedin:1003"}
+
+    # a conflict copy whose bytes differ and verify nowhere is still named, never taken
+    piece = [p for p in files_of(folder, laptop.device) if classify(p.name).kind == "piece"][-1]
+    stem, ext = piece.name.rsplit(".", 1)
+    forged = bytearray(piece.read_bytes())
+    forged[-5] ^= 1
+    (piece.parent / f"{stem}.sync-conflict-20261207-091600-QWERTY2.{ext}").write_bytes(forged)
+    problems = desktop.sync(grace=0).problems
+    assert [p.kind for p in problems] == ["tampered"], problems
+
 def test_events_from_a_newer_handful_are_named(pair: tuple[Device, Device],
                                                folder: Path) -> None:
     laptop, desktop = pair

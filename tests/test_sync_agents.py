@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from handful.paths import Paths
+from handful.store.syncfolder import classify
 from handful.tray.actions import TrayActions
 from tests.browser import browsing
 from tests.conftest import Home, base_env
@@ -159,6 +160,7 @@ from pathlib import Path
 from handful import syncing
 from handful.ledger import Ledger
 from handful.paths import Paths
+from handful.store.syncfolder import classify
 paths = Paths.from_env()
 with Ledger.open(paths, write=True, max_segment=4096) as ledger:
     syncer = syncing.Syncer(ledger, syncing.load_state(ledger))
@@ -204,6 +206,7 @@ MERGER = """
 from handful import syncing
 from handful.ledger import Ledger
 from handful.paths import Paths
+from handful.store.syncfolder import classify
 paths = Paths.from_env()
 with Ledger.open(paths, write=True) as ledger:
     print("ready", flush=True)
@@ -273,7 +276,9 @@ def test_the_popup_says_which_device_recorded_a_membership(store: Home, tmp_path
 class SimulatedSyncTool:
     """What a sync tool does between three machines' folders: each device's files copied to
     the others' folders in random order, after random delays, first under a temp name
-    (left cut short a while), then renamed. (It carries no deletions: compaction waits a day.)"""
+    (left cut short a while), then renamed; now and then it also leaves a conflict copy of
+    the same bytes beside a piece, as tools do for a file that came by two routes. (It
+    carries no deletions: compaction waits a day.)"""
 
     def __init__(self, folders: list[Path], seed: int) -> None:
         import random
@@ -324,6 +329,10 @@ class SimulatedSyncTool:
                 self.stop.wait(self.rng.uniform(0, 0.3))
                 temp.write_bytes(data)
                 temp.rename(copy)
+                if classify(copy.name).kind == "piece" and self.rng.random() < 0.2:
+                    twin = copy.with_name(f"{copy.stem}.sync-conflict-20261207-101500-"
+                                          f"SIMTOOL.piece")
+                    twin.write_bytes(data)
             self.stop.wait(self.rng.uniform(0.05, 0.4))
 
 
@@ -358,10 +367,12 @@ def test_three_agents_through_a_simulated_sync_tool_end_with_one_history(
                       what="every device's groups everywhere")
             ids = [sorted(e["id"] for e in json.loads(h.ok("export"))["events"]) for h in homes]
             assert ids[0] == ids[1] == ids[2]
+            assert any(any(f.rglob("*.sync-conflict-*")) for f in folders)  # duplicates came
             for home in homes:
                 status = json.loads(home.ok("sync", "status", "--json"))
                 assert len(status["devices"]) == 3
-                assert all(d["problems"] == [] for d in status["devices"]), status
+                assert all(d["problems"] == [] for d in status["devices"]), \
+                    [d["problems"] for d in status["devices"]]
         finally:
             for home in homes:
                 home.run("stop")

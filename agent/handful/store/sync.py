@@ -35,6 +35,7 @@ from handful.store.syncfolder import (
     DEVICES,
     MAX_PIECE,
     PIECE_HEADER_SIZE,
+    PIECE_MAGIC,
     PUBLISHED_KEYS,
     ROOT,
     Name,
@@ -299,15 +300,19 @@ class FolderSync:
                     copied += added
                     progressed = True
                     break
-        for entry in entries:  # a conflict copy: two installs wrote under one device id
-            if entry.kind.kind == "conflict" and not self._is_bad(bad, entry) and \
-                    not self._fork(entries, entry, device, pos, result):
+        duplicates = set()
+        for entry in entries:  # a conflict copy: two installs wrote under one device id...
+            if entry.kind.kind != "conflict" or self._is_bad(bad, entry):
+                continue
+            if self._held(entry, device):  # ...unless it holds what this copy has already
+                duplicates.add(entry.name)
+            elif not self._fork(entries, entry, device, pos, result):
                 bad[entry.name] = [entry.size, entry.mtime, "a conflict copy that does not "
                                    "verify"]
         if copied:
             result.merged[device] = copied
             self.state.last_seen[device] = self.now()
-        result.problems += self._named(device, entries, pos, bad)
+        result.problems += self._named(device, entries, pos, bad, duplicates)
 
     def _candidates(self, entries: list[_Entry], pos: _Position) -> list[_Entry]:
         """The files that may hold the records right after the local copy's end."""
@@ -446,7 +451,7 @@ class FolderSync:
             try:
                 data = self._read(entry)
                 body, base = data, 0
-                if data.startswith(b"HNDFPCE"):
+                if data.startswith(PIECE_MAGIC):
                     body, base = data[PIECE_HEADER_SIZE:], unpack_piece(data, "").offset
                 if at is None:
                     if base != 0:
@@ -486,7 +491,7 @@ class FolderSync:
         return None
 
     def _named(self, device: str, entries: list[_Entry], pos: _Position,
-               bad: dict[str, list[Any]]) -> list[Problem]:
+               bad: dict[str, list[Any]], duplicates: set[str]) -> list[Problem]:
         """What is wrong in a device's folder after a pass, each named once it lasts."""
         problems: list[Problem] = []
         now = self.now()
@@ -514,7 +519,8 @@ class FolderSync:
                     what = "not downloaded yet (a placeholder)" if kind == "stub" else \
                         "still arriving"
                     problems.append(Problem(kind, device, f"{entry.name}: {what}", entry.name))
-            elif kind == "conflict" and entry.name not in bad:
+            elif kind == "conflict" and entry.name not in bad and \
+                    entry.name not in duplicates:
                 problems.append(Problem("fork", device, f"{entry.name}: the sync tool's "
                                         "conflict copy of a file two installs wrote under one "
                                         "device id", entry.name))
@@ -556,32 +562,15 @@ class FolderSync:
         """This device's own folder: anything there it did not write means another install
         writes under its id (a cloned home, a restored backup)."""
         problems = []
-        segment = self.log.writer_position()[0]
-        own = self.log.paths.data / "log" / self.me
         for entry in self._entries(folder):
-            kind = entry.kind
-            if kind.kind not in ("piece", "segment", "conflict"):
+            if entry.kind.kind not in ("piece", "segment", "conflict"):
                 continue
             if self._seen.get((self.me, entry.name)) == (entry.size, entry.mtime):
                 continue
-            ours = True
-            try:
-                data = self._read(entry)
-                if data.startswith(b"HNDFPCE"):
-                    header = unpack_piece(data, str(entry.path))
-                    body, base = data[PIECE_HEADER_SIZE:], header.offset
-                else:
-                    body, base = data, 0
-                number = kind.segment
-                if number > segment:
-                    ours = False
-                else:
-                    with (own / segment_name(number)).open("rb") as handle:
-                        handle.seek(base)
-                        ours = handle.read(len(body)) == body
-            except (OSError, IntegrityError):
-                continue
-            if ours and kind.kind != "conflict":
+            ours = self._held(entry, self.me)
+            if ours is None:
+                continue  # not whole yet, or not ours to read: looked at again next pass
+            if ours:  # (a conflict copy of our own bytes is a sync tool's duplicate)
                 self._seen[(self.me, entry.name)] = (entry.size, entry.mtime)
                 continue
             problems.append(Problem("id_taken", self.me, f"{entry.name}: written under this "
@@ -589,6 +578,26 @@ class FolderSync:
                                     "restored backup)", entry.name))
         return problems
 
+    def _held(self, entry: _Entry, device: str) -> bool | None:
+        """Whether every byte of `entry` is already in the local copy of `device`'s log at
+        the same place (a sync tool's duplicate, such as a conflict copy of identical
+        content, is not a second chain); None when `entry` cannot be read as one of ours."""
+        try:
+            data = self._read(entry)
+            if data.startswith(PIECE_MAGIC):
+                header = unpack_piece(data, str(entry.path))
+                body, base = data[PIECE_HEADER_SIZE:], header.offset
+            else:
+                body, base = data, 0
+        except (OSError, IntegrityError):
+            return None
+        local = self.log.paths.data / "log" / device / segment_name(entry.kind.segment)
+        try:
+            with local.open("rb") as handle:
+                handle.seek(base)
+                return bool(body) and handle.read(len(body)) == body
+        except OSError:
+            return False
 
 class _Arriving(Exception):
     """The file is not whole yet: look again later."""
