@@ -45,6 +45,16 @@ def groups_of(home: Home) -> dict[str, str]:
     return {f"{g['group']['platform']}:{g['group']['id']}": g["status"] for g in doc["groups"]}
 
 
+def on_one_folder(store: Home, tmp_path: Path) -> tuple[Path, Home]:
+    """The laptop (`store`) and a desktop home that joined it, both on one folder."""
+    folder = tmp_path / "Shared"
+    folder.mkdir()
+    store.ok("sync", "enable", str(folder), "--name", "laptop")
+    desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
+    desk.ok("sync", "enable", str(folder), "--name", "desktop", input="")
+    return folder, desk
+
+
 def test_a_join_in_the_browser_crosses_a_real_syncthing_pair_and_back(
         store: Home, tmp_path: Path) -> None:
     with Pair(tmp_path / "syncthing") as pair:
@@ -79,11 +89,7 @@ def test_two_agents_merge_each_others_writes_without_being_asked(
         store: Home, tmp_path: Path) -> None:
     """Both homes on one folder (a network share, say): a write on one shows on the other
     through the agents' watchers alone."""
-    folder = tmp_path / "Shared"
-    folder.mkdir()
-    store.ok("sync", "enable", str(folder), "--name", "laptop")
-    desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
-    desk.ok("sync", "enable", str(folder), "--name", "desktop", input="")
+    folder, desk = on_one_folder(store, tmp_path)
     store.ok("start")
     desk.ok("start")
     try:
@@ -125,11 +131,7 @@ def test_a_watcher_that_lost_events_is_followed_by_a_full_pass(
     """A real inotify overflow: while the agent is stopped (SIGSTOP) a burst of files fills
     the kernel's queue, then the other device's file lands, its events lost. The agent must
     read every folder again at once, not at its next periodic pass (RESCAN_EVERY, 5 min)."""
-    folder = tmp_path / "Shared"
-    folder.mkdir()
-    store.ok("sync", "enable", str(folder), "--name", "laptop")
-    desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
-    desk.ok("sync", "enable", str(folder), "--name", "desktop", input="")
+    folder, desk = on_one_folder(store, tmp_path)
     store.ok("start")
     try:
         desk.ok("groups", "add", "facebook:before.burst", "--name", "Before")
@@ -252,11 +254,7 @@ def test_kill_9_while_merging_loses_nothing_and_the_next_pass_finishes(
 def test_the_popup_says_which_device_recorded_a_membership(store: Home, tmp_path: Path) -> None:
     """Merged history in the extension: a group joined on the desktop shows in the laptop's
     popup as a membership, with the device that recorded it."""
-    folder = tmp_path / "Sync"
-    folder.mkdir()
-    store.ok("sync", "enable", str(folder), "--name", "laptop")
-    desk = Home(tmp_path / "desk", base_env(tmp_path / "desk"))
-    desk.ok("sync", "enable", str(folder), "--name", "desktop", input="")
+    _folder, desk = on_one_folder(store, tmp_path)
     desk.ok("groups", "add", "linkedin:12345", "--name", "Data Folk")
     desk.ok("sync", "now")
     store.ok("sync", "now")

@@ -208,14 +208,32 @@
     };
     document.addEventListener("toggle", onTopLayer, true);
     document.addEventListener("fullscreenchange", onTopLayer, true);
+    window.addEventListener("keydown", onPageKey, true);
     const poll = setInterval(check, CHECK_MS);
     return () => {
       own.disconnect();
       dialogs.disconnect();
       document.removeEventListener("toggle", onTopLayer, true);
       document.removeEventListener("fullscreenchange", onTopLayer, true);
+      window.removeEventListener("keydown", onPageKey, true);
       clearInterval(poll);
     };
+  }
+
+  // The user's own key that reached the page while the dialog covers it: the keyboard had
+  // left the frame (putting the frame back on top moves focus for a moment, and a key pressed
+  // then lands here). It is the dialog's, never the site's: Escape is passed on to the frame,
+  // and the keyboard goes back there.
+  function onPageKey(event) {
+    if (!event.isTrusted || !current) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (event.key === "Escape") tellFrame("key", { key: "Escape" });
+    try {
+      frame.focus();
+    } catch (error) {
+      // no frame to focus: the next check makes a new one
+    }
   }
 
   // Something else entered the top layer above the frame: the dialog goes back on top, and

@@ -64,6 +64,7 @@
     else if (message.action === "covered") covered(true);
     else if (message.action === "uncovered") covered(false);
     else if (message.action === "close") close();
+    else if (message.action === "key" && message.key === "Escape" && shown) shown.escape();
   }
 
   // A question to the content script over the private channel; resolves with its answer.
@@ -302,11 +303,14 @@
     decline.addEventListener("click", trusted(tryDecline));
     later.addEventListener("click", trusted(tryLater));
     join.addEventListener("click", trusted(tryJoin));
+    function escape() {
+      if (after) tryLater(); // after the fact, Escape asks again later; it never leaves a group
+      else tryDecline();
+    }
     const onKey = trusted((event) => {
       if (event.key === "Escape") {
         event.preventDefault();
-        if (after) tryLater(); // after the fact, Escape asks again later; it never leaves a group
-        else tryDecline();
+        escape();
       } else if (event.key === "Tab") {
         const focusable = [...box.querySelectorAll("input, textarea, select, button")]
           .filter((node) => !node.disabled && !node.closest("[hidden]"));
@@ -339,6 +343,7 @@
 
     shown = {
       source,
+      escape, // a key the user pressed while the keyboard was on the page (the content script's word)
       stop() {
         done = true;
         clearTimeout(timer);
