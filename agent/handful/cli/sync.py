@@ -31,7 +31,9 @@ def add_command(command: Callable[..., argparse.ArgumentParser]) -> None:
         "enable", help="sync through DIR; on a machine with no store, join the one in DIR "
                        "(HANDFUL_PASSPHRASE, or the recovery key at the prompt or on the first "
                        "line of standard input)")
-    enable.add_argument("folder", metavar="DIR")
+    enable.add_argument("folder", metavar="DIR",
+                        help="a folder your sync tool carries to your other devices; this "
+                        "one writes only under DIR/handful/devices/<its id>/")
     enable.add_argument("--name", help="what your devices call this one (e.g. laptop)")
     for action, text in (("disable", "stop syncing (nothing in DIR or here is removed)"),
                          ("now", "publish and merge at once, then say how it stands"),
