@@ -599,6 +599,7 @@ class FolderSync:
         except OSError:
             return False
 
+
 class _Arriving(Exception):
     """The file is not whole yet: look again later."""
 
