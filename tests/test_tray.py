@@ -142,11 +142,16 @@ def _tray_after_agent(store: Home, display: str) -> None:
         return [line for line in tree.splitlines() if '"Handful"' in line]
 
     try:
-        deadline = time.monotonic() + 20
-        agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, cwd=store.root.parent)
+        # (an agent's start under a full test run's load: its unlock, then the tray's window)
+        deadline = time.monotonic() + 45
+        said = store.root / "agent-stderr.txt"
+        with said.open("w") as stderr:
+            agent = subprocess.Popen([*_handful(), "agent"], env=env, stdout=subprocess.DEVNULL,
+                                     stderr=stderr, cwd=store.root.parent)
         while not handful_window():  # the icon's window, with no tray to take it yet
-            assert time.monotonic() < deadline, "no icon window"
+            assert time.monotonic() < deadline, \
+                f"no icon window; the agent {'ran' if agent.poll() is None else 'stopped'}, " \
+                f"saying: {said.read_text()[-2000:]!r}"
             time.sleep(0.2)
         assert int(handful_window()[0].rsplit("+", 2)[-2]) < 600  # not docked
         tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
